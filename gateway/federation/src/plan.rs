@@ -1,0 +1,136 @@
+//! The query plan: what the router's executor runs. Plain data, serializable, printable.
+//!
+//! This module is the contract between the planner (this crate) and the executor
+//! (`router`). Semantics, in the executor's terms:
+//!
+//! - The executor keeps one merged JSON tree per request, keyed by the client's response keys.
+//! - [`PlanNode::Fetch`] at the top level (not under a `Flatten`) sends `operation` to `subgraph`
+//!   with the client variables named in `variable_usages`, and deep-merges the returned `data`
+//!   into the root of the tree.
+//! - [`PlanNode::Flatten`] walks `path` in the tree (a [`FlattenPathElement::List`] step fans out
+//!   over every list item) to collect the objects the inner fetch is about. The inner fetch is an
+//!   entity fetch: for each collected object the executor builds a representation by reading the
+//!   `requires` selection from it (objects whose required fields are missing or null are skipped),
+//!   applies `input_rewrites`, deduplicates the representations, sends them once as the
+//!   `$representations` variable, applies `output_rewrites` to each returned entity and
+//!   deep-merges entity *i* into every object that produced representation *i*.
+//! - Fields that the planner added (keys, `@requires` inputs, `__typename`) stay in the merged
+//!   tree; the executor builds the client's response by walking the client's operation, so they
+//!   never reach the client.
+//! - Subgraph errors are re-pathed by the executor: an `_entities` path `["_entities", i, ...]`
+//!   becomes the client path of the object that produced representation `i`.
+use serde::{Deserialize, Serialize};
+
+/// A plan for one operation. `node` is `None` when no subgraph is needed
+/// (only `__typename` and introspection fields were asked).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryPlan {
+    pub node: Option<PlanNode>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind")]
+pub enum PlanNode {
+    /// Run one after another; each sees the data merged by the previous ones.
+    Sequence {
+        nodes: Vec<PlanNode>,
+    },
+    /// Independent nodes, run concurrently.
+    Parallel {
+        nodes: Vec<PlanNode>,
+    },
+    Fetch(Box<FetchNode>),
+    Flatten(FlattenNode),
+    /// Runs `if_clause` when the boolean variable `variable` is true, else `else_clause`
+    /// (used for `@skip`/`@include` on whole branches).
+    Condition(ConditionNode),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OperationKind {
+    Query,
+    Mutation,
+    Subscription,
+}
+
+/// One request to one subgraph.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FetchNode {
+    /// The subgraph's name, as in the supergraph's `join__Graph` (`@join__graph(name:)`).
+    pub subgraph: String,
+    pub operation_kind: OperationKind,
+    /// The GraphQL document sent to the subgraph, printed once at plan time.
+    pub operation: String,
+    pub operation_name: Option<String>,
+    /// Client variables (names without `$`) that `operation` uses and that must be forwarded.
+    pub variable_usages: Vec<String>,
+    /// Empty for a root fetch. For an entity fetch: the shape of one representation, read
+    /// from each object collected by the enclosing `Flatten`.
+    pub requires: Vec<RequireSelection>,
+    /// Applied to each representation before it is sent (e.g. `@interfaceObject`: set
+    /// `__typename` to the interface's name).
+    pub input_rewrites: Vec<FetchRewrite>,
+    /// Applied to each returned entity (or root data) before it is merged (e.g. rename an alias
+    /// that the planner introduced to avoid a clash back to the client's response key).
+    pub output_rewrites: Vec<FetchRewrite>,
+}
+
+/// A selection that builds a representation from already fetched data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum RequireSelection {
+    /// Read `response_key` from the object and write it as `name` into the representation.
+    Field {
+        response_key: String,
+        name: String,
+        selections: Vec<RequireSelection>,
+    },
+    /// Applies when the object's `__typename` is `type_condition` (or implements/belongs to it
+    /// when it is abstract); `None` always applies.
+    InlineFragment {
+        type_condition: Option<String>,
+        selections: Vec<RequireSelection>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum FetchRewrite {
+    /// Set the value at `path` to `value`.
+    ValueSetter {
+        path: Vec<RewritePathElement>,
+        value: serde_json::Value,
+    },
+    /// Rename the key at `path` to `rename_key_to`.
+    KeyRenamer {
+        path: Vec<RewritePathElement>,
+        rename_key_to: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RewritePathElement {
+    /// Step into this key.
+    Key(String),
+    /// Continue only when the current object's `__typename` is this type.
+    TypenameEquals(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlattenNode {
+    pub path: Vec<FlattenPathElement>,
+    pub node: Box<PlanNode>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FlattenPathElement {
+    /// Step into this response key.
+    Field(String),
+    /// Fan out over every item of the list here (printed `@`).
+    List,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConditionNode {
+    pub variable: String,
+    pub if_clause: Option<Box<PlanNode>>,
+    pub else_clause: Option<Box<PlanNode>>,
+}

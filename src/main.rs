@@ -1,0 +1,2 @@
+//! The `platform` CLI. Wiring only: every piece of logic lives in a library crate.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Audit subgraph: append-only, hash-chained log of every domain event.

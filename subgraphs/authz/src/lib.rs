@@ -1,0 +1,1 @@
+//! Authz subgraph: roles, permissions, assignments.

@@ -1,0 +1,1 @@
+//! Blog subgraph: posts and comments, the reference feature module.

@@ -1,0 +1,1 @@
+//! Identity subgraph: users, login, tokens, JWKS, verification, password reset.

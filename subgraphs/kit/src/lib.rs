@@ -1,0 +1,1 @@
+//! What every subgraph shares: bootstrap, config, telemetry, database, auth context, errors, events.

@@ -1,0 +1,1 @@
+//! End-to-end tests. Each module is one area of the platform.
