@@ -4,3 +4,22 @@
 //! Pure: no I/O, no async runtime, deterministic. The `router` crate executes what this crate
 //! plans; see [`plan`] for the contract between the two.
 pub mod plan;
+pub mod supergraph;
+
+pub use supergraph::{Supergraph, SupergraphError};
+pub mod operation;
+
+pub use operation::{OperationError, validate_operation};
+
+impl Supergraph {
+    /// Parses and validates a client operation against [`Supergraph::api_schema`].
+    pub fn validate_operation(
+        &self,
+        source: &str,
+    ) -> Result<
+        apollo_compiler::validation::Valid<apollo_compiler::ExecutableDocument>,
+        OperationError,
+    > {
+        validate_operation(self.api_schema(), source)
+    }
+}

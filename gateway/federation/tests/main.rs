@@ -1,0 +1,2 @@
+//! The crate's integration tests: supergraph model, planner snapshots, robustness.
+mod model;
