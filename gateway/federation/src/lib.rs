@@ -4,6 +4,7 @@
 //! Pure: no I/O, no async runtime, deterministic. The `router` crate executes what this crate
 //! plans; see [`plan`] for the contract between the two.
 pub mod plan;
+mod plan_display;
 pub mod supergraph;
 
 pub use supergraph::{Supergraph, SupergraphError};
@@ -23,3 +24,6 @@ impl Supergraph {
         validate_operation(self.api_schema(), source)
     }
 }
+pub mod planner;
+
+pub use planner::{PlanError, PlanOptions, QueryPlanner};

@@ -1,2 +1,3 @@
 //! The crate's integration tests: supergraph model, planner snapshots, robustness.
 mod model;
+mod planner;

@@ -1,12 +1,9 @@
 //! Reading a Federation v2 supergraph: links, subgraphs, the per-type and per-field join
 //! model, and the client-facing API schema.
 mod api_schema;
-#[allow(dead_code)] // read by the planner (next commit)
 pub(crate) mod field_set;
 mod join;
-#[allow(dead_code)]
 mod links;
-#[allow(dead_code)]
 pub mod model;
 
 use apollo_compiler::validation::Valid;
@@ -52,6 +49,7 @@ pub struct Supergraph {
     api_schema: Valid<Schema>,
     subgraphs: Vec<Subgraph>,
     types: IndexMap<Name, TypeModel>,
+    join_version: String,
 }
 
 impl Supergraph {
@@ -63,7 +61,12 @@ impl Supergraph {
         let subgraphs = join::read_subgraphs(&schema, &links)?;
         let types = join::read_types(&schema, &links, &subgraphs)?;
         let api_schema = api_schema::build(&schema, &links)?;
+        let join_version = links
+            .get("join")
+            .map(|l| l.version.clone())
+            .unwrap_or_default();
         Ok(Supergraph {
+            join_version,
             schema,
             api_schema,
             subgraphs,
@@ -79,6 +82,11 @@ impl Supergraph {
     /// The full supergraph schema, as parsed (includes inaccessible elements).
     pub fn schema(&self) -> &Valid<Schema> {
         &self.schema
+    }
+
+    /// The linked join spec version (`"0.3"`, `"0.5"`, ...).
+    pub fn join_version(&self) -> &str {
+        &self.join_version
     }
 
     pub fn subgraphs(&self) -> &[Subgraph] {
