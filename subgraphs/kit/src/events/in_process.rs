@@ -1,0 +1,298 @@
+//! The in-process bus: the embedded default, one instance shared by every service that runs in
+//! the same process (`platform dev`).
+//!
+//! Events live in one in-memory log; each consumer group keeps a cursor into it. `publish`
+//! returns only once every group that has a live consumer has handled (or dead-lettered) the
+//! events, so the outbox relay marks rows sent only after they were consumed: a crash of the
+//! process before that leaves them unsent in the outbox, and nothing is lost. Events published
+//! while a group has no consumer stay in the log (bounded by `max_retained`) and are delivered
+//! when one subscribes. A handler must therefore never publish directly to the bus and wait for
+//! its own group (it would wait for itself); handlers write to their outbox instead.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use futures::future::BoxFuture;
+use tokio::sync::watch;
+
+use super::bus::{BusError, EventBus, EventHandler, RetryPolicy, Subscription};
+use super::envelope::EventEnvelope;
+
+/// An event a group gave up on after its retries.
+#[derive(Debug, Clone)]
+pub struct DeadLetter {
+    pub group: String,
+    pub event: EventEnvelope,
+    pub error: String,
+    pub attempts: u32,
+}
+
+/// Settings of the in-process bus.
+#[derive(Debug, Clone)]
+pub struct InProcessSettings {
+    /// Events kept for groups that have not consumed them yet; beyond this the oldest are dropped
+    /// (with an error log), as Redis `MAXLEN` would.
+    pub max_retained: usize,
+    pub retry: RetryPolicy,
+}
+
+impl Default for InProcessSettings {
+    fn default() -> Self {
+        Self {
+            max_retained: 100_000,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// In-memory [`EventBus`]. Cheap to clone; clones share the same log and groups.
+#[derive(Clone)]
+pub struct InProcessBus {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    settings: InProcessSettings,
+    state: Mutex<Log>,
+    /// Sequence number one past the newest event; consumers wait on it.
+    head: watch::Sender<u64>,
+}
+
+struct Log {
+    /// Sequence number of `events[0]`.
+    base: u64,
+    events: VecDeque<Arc<EventEnvelope>>,
+    groups: HashMap<String, Group>,
+    dead_letters: Vec<DeadLetter>,
+}
+
+struct Group {
+    /// Next sequence number to hand to a consumer.
+    cursor: u64,
+    /// Sequence numbers handled out of order, above the watermark.
+    handled_ahead: BTreeSet<u64>,
+    progress: watch::Sender<Progress>,
+}
+
+/// Published per group so publishers can wait for it.
+#[derive(Debug, Clone, Copy)]
+struct Progress {
+    /// Every sequence number below this is handled.
+    handled: u64,
+    consumers: usize,
+}
+
+impl Default for InProcessBus {
+    fn default() -> Self {
+        Self::new(InProcessSettings::default())
+    }
+}
+
+impl InProcessBus {
+    pub fn new(settings: InProcessSettings) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                settings,
+                state: Mutex::new(Log {
+                    base: 0,
+                    events: VecDeque::new(),
+                    groups: HashMap::new(),
+                    dead_letters: Vec::new(),
+                }),
+                head: watch::Sender::new(0),
+            }),
+        }
+    }
+
+    /// Events that exhausted their retries, oldest first.
+    pub fn dead_letters(&self) -> Vec<DeadLetter> {
+        self.inner.lock().dead_letters.clone()
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, Log> {
+        // The log stays consistent across a panicking holder: every update is a single step.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Log {
+    fn head(&self) -> u64 {
+        self.base + self.events.len() as u64
+    }
+
+    /// Drops events every group has taken, and the oldest beyond `max_retained`.
+    fn trim(&mut self, max_retained: usize) {
+        let taken = self.groups.values().map(|g| g.cursor).min();
+        if let Some(taken) = taken {
+            while self.base < taken && !self.events.is_empty() {
+                self.events.pop_front();
+                self.base += 1;
+            }
+        }
+        while self.events.len() > max_retained {
+            if let Some(dropped) = self.events.pop_front() {
+                tracing::error!(event_id = %dropped.id, "in-process bus full: dropping oldest event");
+            }
+            self.base += 1;
+            for group in self.groups.values_mut() {
+                if group.cursor < self.base {
+                    group.cursor = self.base;
+                    group
+                        .progress
+                        .send_modify(|p| p.handled = p.handled.max(self.base));
+                }
+            }
+        }
+    }
+
+    fn group_mut(&mut self, name: &str) -> &mut Group {
+        let base = self.base;
+        self.groups.entry(name.to_owned()).or_insert_with(|| Group {
+            cursor: base,
+            handled_ahead: BTreeSet::new(),
+            progress: watch::Sender::new(Progress {
+                handled: base,
+                consumers: 0,
+            }),
+        })
+    }
+}
+
+impl Group {
+    fn mark_handled(&mut self, seq: u64) {
+        self.handled_ahead.insert(seq);
+        self.progress.send_modify(|progress| {
+            while self.handled_ahead.remove(&progress.handled) {
+                progress.handled += 1;
+            }
+        });
+    }
+}
+
+impl EventBus for InProcessBus {
+    fn publish<'a>(&'a self, events: &'a [EventEnvelope]) -> BoxFuture<'a, Result<(), BusError>> {
+        Box::pin(async move {
+            if events.is_empty() {
+                return Ok(());
+            }
+            let (end, mut waits) = {
+                let mut log = self.inner.lock();
+                log.events.extend(events.iter().cloned().map(Arc::new));
+                let end = log.head();
+                let waits: Vec<_> = log
+                    .groups
+                    .values()
+                    .filter(|g| g.progress.borrow().consumers > 0)
+                    .map(|g| g.progress.subscribe())
+                    .collect();
+                log.trim(self.inner.settings.max_retained);
+                (end, waits)
+            };
+            self.inner.head.send_replace(end);
+            for progress in &mut waits {
+                // An error means the group was dropped: nothing left to wait for.
+                let _ = progress
+                    .wait_for(|p| p.handled >= end || p.consumers == 0)
+                    .await;
+            }
+            Ok(())
+        })
+    }
+
+    fn subscribe<'a>(
+        &'a self,
+        group: &'a str,
+        consumer: &'a str,
+        handler: Arc<dyn EventHandler>,
+    ) -> BoxFuture<'a, Result<Subscription, BusError>> {
+        Box::pin(async move {
+            self.inner
+                .lock()
+                .group_mut(group)
+                .progress
+                .send_modify(|p| p.consumers += 1);
+            let (stop_tx, stop_rx) = watch::channel(false);
+            let consumer = Consumer {
+                inner: self.inner.clone(),
+                group: group.to_owned(),
+                name: consumer.to_owned(),
+                handler,
+            };
+            let task = tokio::spawn(consumer.run(stop_rx));
+            Ok(Subscription::new(stop_tx, task))
+        })
+    }
+}
+
+struct Consumer {
+    inner: Arc<Inner>,
+    group: String,
+    name: String,
+    handler: Arc<dyn EventHandler>,
+}
+
+impl Consumer {
+    async fn run(self, mut stop: watch::Receiver<bool>) {
+        let _registered = ConsumerCount(&self);
+        let mut head = self.inner.head.subscribe();
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            // Mark the head seen before looking, so a publish in between wakes us.
+            head.borrow_and_update();
+            match self.take() {
+                Some((seq, event)) => {
+                    self.deliver(&event).await;
+                    self.inner.lock().group_mut(&self.group).mark_handled(seq);
+                }
+                None => {
+                    tokio::select! {
+                        changed = head.changed() => if changed.is_err() { return },
+                        _ = stop.changed() => {}
+                    }
+                }
+            }
+        }
+    }
+
+    fn take(&self) -> Option<(u64, Arc<EventEnvelope>)> {
+        let mut log = self.inner.lock();
+        let base = log.base;
+        let group = log.group_mut(&self.group);
+        let seq = group.cursor.max(base);
+        let index = usize::try_from(seq - base).ok()?;
+        let event = log.events.get(index)?.clone();
+        log.group_mut(&self.group).cursor = seq + 1;
+        log.trim(self.inner.settings.max_retained);
+        Some((seq, event))
+    }
+
+    async fn deliver(&self, event: &EventEnvelope) {
+        if let Err((error, attempts)) = self.inner.settings.retry.run(&*self.handler, event).await {
+            tracing::error!(event_id = %event.id, group = %self.group, consumer = %self.name, attempts, %error, "event dead-lettered");
+            self.inner.lock().dead_letters.push(DeadLetter {
+                group: self.group.clone(),
+                event: event.clone(),
+                error: error.to_string(),
+                attempts,
+            });
+        }
+    }
+}
+
+/// Keeps the group's live-consumer count right however the consumer task ends.
+struct ConsumerCount<'a>(&'a Consumer);
+
+impl Drop for ConsumerCount<'_> {
+    fn drop(&mut self) {
+        self.0
+            .inner
+            .lock()
+            .group_mut(&self.0.group)
+            .progress
+            .send_modify(|p| p.consumers = p.consumers.saturating_sub(1));
+    }
+}

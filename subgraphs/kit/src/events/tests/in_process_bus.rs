@@ -1,0 +1,175 @@
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use super::{Recorder, ids, numbered_events};
+use crate::events::{
+    EventBus, HandlerError, InProcessBus, InProcessSettings, RetryPolicy, handler_fn,
+};
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+#[tokio::test]
+async fn every_group_gets_every_event_in_order_by_the_time_publish_returns() {
+    let bus = InProcessBus::default();
+    let (audit, search) = (Recorder::default(), Recorder::default());
+    let a = bus
+        .subscribe("audit", "a1", audit.handler())
+        .await
+        .expect("subscribe");
+    let s = bus
+        .subscribe("search", "s1", search.handler())
+        .await
+        .expect("subscribe");
+
+    let events = numbered_events(50);
+    bus.publish(&events[..20]).await.expect("publish");
+    bus.publish(&events[20..]).await.expect("publish");
+
+    // No waiting: publish confirms delivery to every group with a live consumer.
+    assert_eq!(ids(&audit.seen()), ids(&events));
+    assert_eq!(ids(&search.seen()), ids(&events));
+    a.stop().await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn consumers_of_one_group_share_the_events() {
+    let bus = InProcessBus::default();
+    let (one, two) = (Recorder::default(), Recorder::default());
+    let c1 = bus
+        .subscribe("audit", "c1", one.handler())
+        .await
+        .expect("subscribe");
+    let c2 = bus
+        .subscribe("audit", "c2", two.handler())
+        .await
+        .expect("subscribe");
+
+    let events = numbered_events(200);
+    for chunk in events.chunks(7) {
+        bus.publish(chunk).await.expect("publish");
+    }
+    let mut all = ids(&one.seen());
+    all.extend(ids(&two.seen()));
+    assert_eq!(
+        all.len(),
+        events.len(),
+        "each event exactly once across the group"
+    );
+    assert_eq!(
+        all.into_iter().collect::<HashSet<_>>(),
+        ids(&events).into_iter().collect()
+    );
+    c1.stop().await;
+    c2.stop().await;
+}
+
+#[tokio::test]
+async fn events_published_before_a_group_subscribes_are_delivered_to_it() {
+    let bus = InProcessBus::default();
+    let events = numbered_events(5);
+    // Nobody listens yet: publish must not block, and must keep the events.
+    tokio::time::timeout(LIMIT, bus.publish(&events))
+        .await
+        .expect("publish without consumers does not wait")
+        .expect("publish");
+    let late = Recorder::default();
+    let sub = bus
+        .subscribe("audit", "late", late.handler())
+        .await
+        .expect("subscribe");
+    assert_eq!(ids(&late.wait_for(5, LIMIT).await), ids(&events));
+    sub.stop().await;
+}
+
+#[tokio::test]
+async fn a_stopped_group_gets_what_it_missed_when_a_consumer_returns() {
+    let bus = InProcessBus::default();
+    let first = Recorder::default();
+    let sub = bus
+        .subscribe("audit", "a", first.handler())
+        .await
+        .expect("subscribe");
+    let events = numbered_events(10);
+    bus.publish(&events[..4]).await.expect("publish");
+    sub.stop().await;
+
+    tokio::time::timeout(LIMIT, bus.publish(&events[4..]))
+        .await
+        .expect("publish does not wait for a group without consumers")
+        .expect("publish");
+    let second = Recorder::default();
+    let sub = bus
+        .subscribe("audit", "a", second.handler())
+        .await
+        .expect("subscribe");
+    assert_eq!(ids(&second.wait_for(6, LIMIT).await), ids(&events[4..]));
+    assert_eq!(ids(&first.seen()), ids(&events[..4]));
+    sub.stop().await;
+}
+
+#[tokio::test]
+async fn a_failing_handler_is_retried_then_dead_lettered() {
+    let bus = InProcessBus::new(InProcessSettings {
+        retry: RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(5),
+        },
+        ..InProcessSettings::default()
+    });
+    let calls = Arc::new(AtomicU32::new(0));
+    let poison = numbered_events(1).remove(0);
+    let poison_id = poison.id;
+    let counted = calls.clone();
+    let ok = Recorder::default();
+    let ok_handler = ok.handler();
+    let handler = handler_fn(move |event| {
+        let counted = counted.clone();
+        let ok_handler = ok_handler.clone();
+        async move {
+            if event.id == poison_id {
+                counted.fetch_add(1, Ordering::SeqCst);
+                return Err::<(), HandlerError>("storage is down".into());
+            }
+            ok_handler.handle(&event).await
+        }
+    });
+    let sub = bus
+        .subscribe("audit", "a", handler)
+        .await
+        .expect("subscribe");
+    let healthy = numbered_events(1).remove(0);
+    bus.publish(&[poison.clone(), healthy.clone()])
+        .await
+        .expect("publish");
+
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    let dead = bus.dead_letters();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].event.id, poison.id);
+    assert_eq!(dead[0].attempts, 3);
+    assert_eq!(dead[0].error, "storage is down");
+    // The group moved on past the dead letter.
+    assert_eq!(ids(&ok.seen()), vec![healthy.id]);
+    sub.stop().await;
+}
+
+#[tokio::test]
+async fn retention_is_bounded_without_consumers() {
+    let bus = InProcessBus::new(InProcessSettings {
+        max_retained: 3,
+        ..InProcessSettings::default()
+    });
+    let events = numbered_events(5);
+    bus.publish(&events).await.expect("publish");
+    let late = Recorder::default();
+    let sub = bus
+        .subscribe("audit", "a", late.handler())
+        .await
+        .expect("subscribe");
+    assert_eq!(ids(&late.wait_for(3, LIMIT).await), ids(&events[2..]));
+    sub.stop().await;
+}
