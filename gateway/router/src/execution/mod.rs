@@ -1,0 +1,450 @@
+//! Runs a query plan: fetches from subgraphs (concurrently where the plan says `Parallel`),
+//! merging every answer into one tree in the client's response keys, and collecting errors
+//! with client paths. Shaping the tree into the client's response is `shape`'s job.
+pub mod representations;
+pub mod subgraph_client;
+pub mod tree;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use apollo_compiler::response::{JsonMap, JsonValue};
+use federation::plan::{FetchNode, FlattenPathElement, PlanNode, QueryPlan};
+use futures::future::{BoxFuture, join_all};
+use http::{HeaderValue, Uri};
+use tracing::Instrument;
+
+use crate::error::{GraphqlError, INTERNAL_SERVER_ERROR, PathSegment, SUBGRAPH_REQUEST_FAILED};
+use representations::{PossibleTypes, apply_rewrites, build_representation};
+use subgraph_client::{RequestVariables, SubgraphClient, SubgraphError, SubgraphRequest};
+
+/// Where and how to reach one subgraph.
+#[derive(Debug, Clone)]
+pub struct SubgraphEndpoint {
+    pub url: Uri,
+    pub timeout: Duration,
+}
+
+/// What a plan runs against: shared, immutable for the life of a supergraph.
+pub struct ExecutionContext<'a> {
+    pub endpoints: &'a HashMap<String, SubgraphEndpoint>,
+    pub client: &'a SubgraphClient,
+    pub types: &'a PossibleTypes,
+    /// The request's coerced variables.
+    pub variables: &'a JsonMap,
+    /// The client's `Authorization` header, forwarded to every subgraph.
+    pub authorization: Option<&'a HeaderValue>,
+}
+
+/// The merged data and the errors gathered while fetching it.
+#[derive(Debug)]
+pub struct ExecutionOutput {
+    pub data: JsonValue,
+    pub errors: Vec<GraphqlError>,
+}
+
+pub async fn execute_plan(ctx: &ExecutionContext<'_>, plan: &QueryPlan) -> ExecutionOutput {
+    let run = Run {
+        ctx,
+        tree: Mutex::new(JsonValue::Object(JsonMap::new())),
+        errors: Mutex::new(Vec::new()),
+    };
+    if let Some(node) = &plan.node {
+        run.node(node, None).await;
+    }
+    ExecutionOutput {
+        data: run.tree.into_inner().unwrap_or_else(|p| p.into_inner()),
+        errors: run.errors.into_inner().unwrap_or_else(|p| p.into_inner()),
+    }
+}
+
+struct Run<'a, 'c> {
+    ctx: &'a ExecutionContext<'c>,
+    // Locked only between awaits: to read representations and to merge answers.
+    tree: Mutex<JsonValue>,
+    errors: Mutex<Vec<GraphqlError>>,
+}
+
+impl Run<'_, '_> {
+    fn with_tree<R>(&self, f: impl FnOnce(&mut JsonValue) -> R) -> R {
+        let mut guard = self.tree.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    }
+
+    fn push_errors(&self, errors: impl IntoIterator<Item = GraphqlError>) {
+        self.errors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(errors);
+    }
+
+    fn node<'s>(
+        &'s self,
+        node: &'s PlanNode,
+        flatten: Option<&'s [FlattenPathElement]>,
+    ) -> BoxFuture<'s, ()> {
+        Box::pin(async move {
+            match node {
+                PlanNode::Sequence { nodes } => {
+                    for node in nodes {
+                        self.node(node, flatten).await;
+                    }
+                }
+                PlanNode::Parallel { nodes } => {
+                    join_all(nodes.iter().map(|node| self.node(node, flatten))).await;
+                }
+                PlanNode::Flatten(flatten_node) => {
+                    self.node(&flatten_node.node, Some(&flatten_node.path))
+                        .await
+                }
+                PlanNode::Condition(condition) => {
+                    let value = self.ctx.variables.get(condition.variable.as_str());
+                    let branch = if value.and_then(JsonValue::as_bool).unwrap_or(false) {
+                        &condition.if_clause
+                    } else {
+                        &condition.else_clause
+                    };
+                    if let Some(branch) = branch {
+                        self.node(branch, flatten).await;
+                    }
+                }
+                PlanNode::Fetch(fetch) => match flatten {
+                    None => self.root_fetch(fetch).await,
+                    Some(path) => self.entity_fetch(fetch, path).await,
+                },
+            }
+        })
+    }
+
+    /// The fetch's subgraph endpoint; reports an error when the plan names an unknown one.
+    fn endpoint(&self, fetch: &FetchNode) -> Option<&SubgraphEndpoint> {
+        let endpoint = self.ctx.endpoints.get(&fetch.subgraph);
+        if endpoint.is_none() {
+            self.push_errors([GraphqlError::with_code(
+                format!(
+                    "the query plan names an unknown subgraph `{}`",
+                    fetch.subgraph
+                ),
+                INTERNAL_SERVER_ERROR,
+            )]);
+        }
+        endpoint
+    }
+
+    async fn root_fetch(&self, fetch: &FetchNode) {
+        let Some(endpoint) = self.endpoint(fetch) else {
+            return;
+        };
+        let request = SubgraphRequest {
+            query: &fetch.operation,
+            operation_name: fetch.operation_name.as_deref(),
+            variables: RequestVariables {
+                usages: &fetch.variable_usages,
+                values: self.ctx.variables,
+                representations: None,
+            },
+        };
+        let span = tracing::info_span!("fetch", subgraph = %fetch.subgraph, kind = "root");
+        let result = self
+            .ctx
+            .client
+            .send(
+                &endpoint.url,
+                &request,
+                self.ctx.authorization,
+                endpoint.timeout,
+            )
+            .instrument(span)
+            .await;
+        match result {
+            Ok(response) => {
+                if let Some(mut data) = response.data.filter(JsonValue::is_object) {
+                    apply_rewrites(&mut data, &fetch.output_rewrites, self.ctx.types);
+                    self.with_tree(|tree| tree::deep_merge(tree, data));
+                }
+                let errors = response
+                    .errors
+                    .into_iter()
+                    .map(|e| {
+                        let path = e.path.as_deref().map(json_path);
+                        subgraph_error(e, &fetch.subgraph, path)
+                    })
+                    .collect::<Vec<_>>();
+                self.push_errors(errors);
+            }
+            Err(error) => {
+                tracing::warn!(subgraph = %fetch.subgraph, %error, "subgraph fetch failed");
+                let message = format!("HTTP fetch failed from '{}': {error}", fetch.subgraph);
+                let keys = root_response_keys(&fetch.operation);
+                let errors = if keys.is_empty() {
+                    vec![failed(&message, &fetch.subgraph, None)]
+                } else {
+                    keys.into_iter()
+                        .map(|key| {
+                            failed(&message, &fetch.subgraph, Some(vec![PathSegment::Key(key)]))
+                        })
+                        .collect()
+                };
+                self.push_errors(errors);
+            }
+        }
+    }
+
+    async fn entity_fetch(&self, fetch: &FetchNode, path: &[FlattenPathElement]) {
+        let Some(endpoint) = self.endpoint(fetch) else {
+            return;
+        };
+        // Representations, deduplicated; each remembers every position that asked for it.
+        let (representations, positions) = self.with_tree(|tree| {
+            let mut representations: Vec<JsonValue> = Vec::new();
+            let mut positions: Vec<Vec<Vec<PathSegment>>> = Vec::new();
+            let mut index_of: HashMap<JsonValue, usize> = HashMap::new();
+            for position in tree::collect_positions(tree, path) {
+                let Some(object) = tree::get(tree, &position) else {
+                    continue;
+                };
+                let Some(mut representation) =
+                    build_representation(object, &fetch.requires, self.ctx.types)
+                else {
+                    continue;
+                };
+                apply_rewrites(&mut representation, &fetch.input_rewrites, self.ctx.types);
+                match index_of.get(&representation) {
+                    Some(&i) => positions[i].push(position),
+                    None => {
+                        index_of.insert(representation.clone(), representations.len());
+                        representations.push(representation);
+                        positions.push(vec![position]);
+                    }
+                }
+            }
+            (representations, positions)
+        });
+        if representations.is_empty() {
+            return;
+        }
+        let request = SubgraphRequest {
+            query: &fetch.operation,
+            operation_name: fetch.operation_name.as_deref(),
+            variables: RequestVariables {
+                usages: &fetch.variable_usages,
+                values: self.ctx.variables,
+                representations: Some(&representations),
+            },
+        };
+        let span = tracing::info_span!(
+            "fetch",
+            subgraph = %fetch.subgraph,
+            kind = "entities",
+            representations = representations.len()
+        );
+        let result = self
+            .ctx
+            .client
+            .send(
+                &endpoint.url,
+                &request,
+                self.ctx.authorization,
+                endpoint.timeout,
+            )
+            .instrument(span)
+            .await;
+        match result {
+            Ok(response) => {
+                let entities = match response.data {
+                    Some(JsonValue::Object(mut data)) => match data.remove("_entities") {
+                        Some(JsonValue::Array(entities)) => entities,
+                        _ => Vec::new(),
+                    },
+                    _ => Vec::new(),
+                };
+                self.with_tree(|tree| {
+                    for (mut entity, at) in entities.into_iter().zip(&positions) {
+                        if !entity.is_object() {
+                            continue;
+                        }
+                        apply_rewrites(&mut entity, &fetch.output_rewrites, self.ctx.types);
+                        for position in at {
+                            if let Some(target) = tree::get_mut(tree, position) {
+                                tree::deep_merge(target, entity.clone());
+                            }
+                        }
+                    }
+                });
+                let mut errors = Vec::new();
+                for error in response.errors {
+                    let remapped = error
+                        .path
+                        .as_deref()
+                        .and_then(|p| entity_error_paths(p, &positions));
+                    match remapped {
+                        Some(paths) => {
+                            for path in paths {
+                                errors.push(subgraph_error_ref(
+                                    &error,
+                                    &fetch.subgraph,
+                                    Some(path),
+                                ));
+                            }
+                        }
+                        None => errors.push(subgraph_error(error, &fetch.subgraph, None)),
+                    }
+                }
+                self.push_errors(errors);
+            }
+            Err(error) => {
+                tracing::warn!(subgraph = %fetch.subgraph, %error, "subgraph entity fetch failed");
+                let message = format!("HTTP fetch failed from '{}': {error}", fetch.subgraph);
+                let errors = positions
+                    .into_iter()
+                    .flatten()
+                    .map(|position| failed(&message, &fetch.subgraph, Some(position)))
+                    .collect::<Vec<_>>();
+                self.push_errors(errors);
+            }
+        }
+    }
+}
+
+fn failed(message: &str, subgraph: &str, path: Option<Vec<PathSegment>>) -> GraphqlError {
+    let mut error = GraphqlError::with_code(message, SUBGRAPH_REQUEST_FAILED);
+    error.extensions.insert("serviceName", subgraph.into());
+    error.path = path;
+    error
+}
+
+fn subgraph_error(
+    error: SubgraphError,
+    subgraph: &str,
+    path: Option<Vec<PathSegment>>,
+) -> GraphqlError {
+    let mut extensions = error.extensions.unwrap_or_default();
+    extensions.insert("serviceName", subgraph.into());
+    GraphqlError {
+        message: error.message,
+        locations: Vec::new(),
+        path,
+        extensions,
+    }
+}
+
+fn subgraph_error_ref(
+    error: &SubgraphError,
+    subgraph: &str,
+    path: Option<Vec<PathSegment>>,
+) -> GraphqlError {
+    let mut extensions = error.extensions.clone().unwrap_or_default();
+    extensions.insert("serviceName", subgraph.into());
+    GraphqlError {
+        message: error.message.clone(),
+        locations: Vec::new(),
+        path,
+        extensions,
+    }
+}
+
+fn json_path(path: &[serde_json::Value]) -> Vec<PathSegment> {
+    path.iter()
+        .filter_map(|segment| match segment {
+            serde_json::Value::String(key) => Some(PathSegment::Key(key.clone())),
+            serde_json::Value::Number(n) => n.as_u64().map(|i| PathSegment::Index(i as usize)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `["_entities", i, rest..]` becomes `position + rest` for every position of
+/// representation `i`.
+fn entity_error_paths(
+    path: &[serde_json::Value],
+    positions: &[Vec<Vec<PathSegment>>],
+) -> Option<Vec<Vec<PathSegment>>> {
+    let (first, rest) = path.split_first()?;
+    if first.as_str() != Some("_entities") {
+        return None;
+    }
+    let (index, rest) = rest.split_first()?;
+    let at = positions.get(usize::try_from(index.as_u64()?).ok()?)?;
+    let rest = json_path(rest);
+    Some(
+        at.iter()
+            .map(|position| {
+                position
+                    .iter()
+                    .cloned()
+                    .chain(rest.iter().cloned())
+                    .collect()
+            })
+            .collect(),
+    )
+}
+
+/// The response keys a root fetch asks for: the paths a failed root fetch leaves empty.
+fn root_response_keys(operation: &str) -> Vec<String> {
+    use apollo_compiler::ast::{Definition, Selection};
+    let Ok(document) = apollo_compiler::ast::Document::parse(operation, "fetch.graphql") else {
+        return Vec::new();
+    };
+    document
+        .definitions
+        .iter()
+        .find_map(|definition| match definition {
+            Definition::OperationDefinition(op) => Some(
+                op.selection_set
+                    .iter()
+                    .filter_map(|selection| match selection {
+                        Selection::Field(field) if field.name != "__typename" => {
+                            Some(field.response_name().to_string())
+                        }
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entity_error_path_maps_to_every_position() {
+        let positions = vec![
+            vec![vec![PathSegment::Key("a".into())]],
+            vec![
+                vec![PathSegment::Key("top".into()), PathSegment::Index(0)],
+                vec![PathSegment::Key("top".into()), PathSegment::Index(3)],
+            ],
+        ];
+        let path = serde_json::json!(["_entities", 1, "price"]);
+        let mapped =
+            entity_error_paths(path.as_array().expect("array"), &positions).expect("mapped");
+        assert_eq!(
+            mapped,
+            vec![
+                vec![
+                    PathSegment::Key("top".into()),
+                    PathSegment::Index(0),
+                    PathSegment::Key("price".into())
+                ],
+                vec![
+                    PathSegment::Key("top".into()),
+                    PathSegment::Index(3),
+                    PathSegment::Key("price".into())
+                ],
+            ]
+        );
+        assert!(entity_error_paths(&[serde_json::json!("x")], &positions).is_none());
+    }
+
+    #[test]
+    fn root_keys_use_aliases_and_skip_typename() {
+        assert_eq!(
+            root_response_keys("query Q { a: me { id } __typename products { id } }"),
+            vec!["a".to_string(), "products".to_string()]
+        );
+    }
+}

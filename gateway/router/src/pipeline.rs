@@ -1,0 +1,239 @@
+//! The request path after the HTTP edge, stage by stage: document (parse + validate, cached),
+//! operation selection, variable coercion, plan (cached), execution, response shaping.
+use std::sync::Arc;
+
+use apollo_compiler::executable::OperationType;
+use apollo_compiler::request::coerce_variable_values;
+use apollo_compiler::response::JsonMap;
+use arc_swap::ArcSwap;
+use http::HeaderValue;
+use serde::{Deserialize, Serialize};
+
+use crate::config::GatewayConfig;
+use crate::error::{
+    BAD_REQUEST, BAD_USER_INPUT, GRAPHQL_VALIDATION_FAILED, GraphqlError, QUERY_PLANNING_FAILED,
+};
+use crate::execution::subgraph_client::SubgraphClient;
+use crate::execution::{ExecutionContext, execute_plan};
+use crate::shape::{ShapeInput, shape};
+use crate::supergraph::SupergraphState;
+
+/// A GraphQL request as the edge decoded it (from a POST body or GET query string).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GraphqlRequest {
+    #[serde(default)]
+    pub query: Option<String>,
+    #[serde(default)]
+    pub operation_name: Option<String>,
+    #[serde(default)]
+    pub variables: Option<JsonMap>,
+    #[serde(default)]
+    pub extensions: Option<JsonMap>,
+}
+
+/// What the edge knows about the HTTP request that the pipeline needs.
+#[derive(Debug, Default, Clone)]
+pub struct RequestMeta {
+    pub authorization: Option<HeaderValue>,
+    /// GET requests may only run queries.
+    pub is_get: bool,
+}
+
+/// The GraphQL response body.
+#[derive(Debug, Default, Serialize)]
+pub struct GraphqlResponse {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<GraphqlError>,
+    /// Absent for request errors; `Some(None)` (JSON null) when null propagation reached
+    /// the root.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<Option<JsonMap>>,
+    #[serde(skip_serializing_if = "JsonMap::is_empty")]
+    pub extensions: JsonMap,
+}
+
+/// How the request ended, which decides the HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The operation ran (`data` present, possibly null or partial).
+    Executed,
+    /// Rejected before execution: bad document or variables.
+    RequestError,
+    /// Not a well-formed GraphQL-over-HTTP request (no query, unsupported operation kind).
+    BadRequest,
+    /// A mutation sent over GET.
+    MethodNotAllowed,
+    /// The gateway could not plan a valid operation.
+    InternalError,
+}
+
+pub struct Handled {
+    pub outcome: Outcome,
+    pub response: GraphqlResponse,
+}
+
+impl Handled {
+    fn rejected(outcome: Outcome, errors: Vec<GraphqlError>) -> Self {
+        Self {
+            outcome,
+            response: GraphqlResponse {
+                errors,
+                ..GraphqlResponse::default()
+            },
+        }
+    }
+}
+
+/// The running gateway: the current supergraph (swappable) and what outlives it.
+pub struct Gateway {
+    state: ArcSwap<SupergraphState>,
+    client: SubgraphClient,
+    config: GatewayConfig,
+}
+
+impl Gateway {
+    pub fn new(state: Arc<SupergraphState>, config: GatewayConfig) -> Self {
+        Self {
+            state: ArcSwap::new(state),
+            client: SubgraphClient::new(&config.pool),
+            config,
+        }
+    }
+
+    /// Replaces the supergraph; requests in flight finish on the one they started with.
+    pub fn swap_supergraph(&self, state: Arc<SupergraphState>) {
+        self.state.store(state);
+    }
+
+    pub fn supergraph(&self) -> Arc<SupergraphState> {
+        self.state.load_full()
+    }
+
+    pub fn config(&self) -> &GatewayConfig {
+        &self.config
+    }
+
+    pub async fn execute(&self, request: GraphqlRequest, meta: RequestMeta) -> Handled {
+        let state = self.state.load_full();
+        let Some(query) = request.query.as_deref().filter(|q| !q.is_empty()) else {
+            return Handled::rejected(
+                Outcome::BadRequest,
+                vec![GraphqlError::with_code(
+                    "The request has no `query`",
+                    BAD_REQUEST,
+                )],
+            );
+        };
+
+        let document = state.documents.get(&state.api_schema, query);
+        let document = match document.as_ref() {
+            Ok(document) => document,
+            Err(errors) => return Handled::rejected(Outcome::RequestError, errors.clone()),
+        };
+
+        let operation_name = request.operation_name.as_deref().filter(|n| !n.is_empty());
+        let operation = match document.operations.get(operation_name) {
+            Ok(operation) => operation,
+            Err(_) => {
+                let message = match operation_name {
+                    Some(name) => format!("Unknown operation named \"{name}\""),
+                    None => "The document has several operations: `operationName` is required"
+                        .to_string(),
+                };
+                return Handled::rejected(
+                    Outcome::RequestError,
+                    vec![GraphqlError::with_code(message, GRAPHQL_VALIDATION_FAILED)],
+                );
+            }
+        };
+        if meta.is_get && operation.operation_type != OperationType::Query {
+            return Handled::rejected(
+                Outcome::MethodNotAllowed,
+                vec![GraphqlError::with_code(
+                    format!(
+                        "{} operations are not allowed over GET; use POST",
+                        operation.operation_type
+                    ),
+                    BAD_REQUEST,
+                )],
+            );
+        }
+        if operation.operation_type == OperationType::Subscription {
+            return Handled::rejected(
+                Outcome::BadRequest,
+                vec![GraphqlError::with_code(
+                    "Subscriptions are not supported",
+                    BAD_REQUEST,
+                )],
+            );
+        }
+
+        let raw_variables = request.variables.unwrap_or_default();
+        let variables = match coerce_variable_values(&state.api_schema, operation, &raw_variables) {
+            Ok(variables) => variables,
+            Err(error) => {
+                return Handled::rejected(
+                    Outcome::RequestError,
+                    vec![GraphqlError::from_compiler(
+                        error.to_graphql_error(&document.sources),
+                        Some(BAD_USER_INPUT),
+                    )],
+                );
+            }
+        };
+
+        let plan = state
+            .plans
+            .get(state.planner.as_ref(), query, document, operation_name);
+        let plan = match plan.as_ref() {
+            Ok(plan) => plan,
+            Err(message) => {
+                tracing::error!(%message, "query planning failed");
+                return Handled::rejected(
+                    Outcome::InternalError,
+                    vec![GraphqlError::with_code(
+                        format!("Query planning failed: {message}"),
+                        QUERY_PLANNING_FAILED,
+                    )],
+                );
+            }
+        };
+
+        let context = ExecutionContext {
+            endpoints: &state.endpoints,
+            client: &self.client,
+            types: &state.possible_types,
+            variables: &variables,
+            authorization: meta.authorization.as_ref(),
+        };
+        let executed = execute_plan(&context, plan).await;
+
+        let shaped = shape(
+            &ShapeInput {
+                schema: &state.api_schema,
+                implementers: &state.implementers,
+                document,
+                operation,
+                variables: &variables,
+                introspection: self.config.introspection,
+            },
+            &executed.data,
+            executed.errors,
+        );
+        let mut extensions = JsonMap::new();
+        if self.config.expose_query_plan
+            && let Ok(plan) = serde_json::to_value(plan)
+        {
+            extensions.insert("queryPlan", plan.into());
+        }
+        Handled {
+            outcome: Outcome::Executed,
+            response: GraphqlResponse {
+                errors: shaped.errors,
+                data: Some(shaped.data),
+                extensions,
+            },
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! The state derived from one supergraph: API schema, planner, subgraph endpoints and the
+//! caches that are only valid for it. Built once, shared as an `Arc`, swapped whole on reload.
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use apollo_compiler::collections::HashMap as CompilerHashMap;
+use apollo_compiler::schema::Implementers;
+use apollo_compiler::validation::Valid;
+use apollo_compiler::{Name, Schema};
+use http::Uri;
+
+use crate::config::GatewayConfig;
+use crate::document::DocumentCache;
+use crate::execution::SubgraphEndpoint;
+use crate::execution::representations::PossibleTypes;
+use crate::plan_cache::{PlanCache, QueryPlanning};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SupergraphError {
+    #[error("subgraph `{subgraph}` has an invalid URL `{url}`: {source}")]
+    BadUrl {
+        subgraph: String,
+        url: String,
+        #[source]
+        source: http::uri::InvalidUri,
+    },
+    #[error("the configuration overrides subgraph `{0}`, which the supergraph does not define")]
+    UnknownOverride(String),
+    #[error("invalid supergraph: {0}")]
+    Federation(String),
+}
+
+pub struct SupergraphState {
+    pub api_schema: Valid<Schema>,
+    pub implementers: CompilerHashMap<Name, Implementers>,
+    pub possible_types: PossibleTypes,
+    pub endpoints: HashMap<String, SubgraphEndpoint>,
+    pub planner: Box<dyn QueryPlanning>,
+    pub documents: DocumentCache,
+    pub plans: PlanCache,
+}
+
+impl SupergraphState {
+    /// Assembles the state from its parts. `subgraphs` are `(name, url)` as the supergraph
+    /// declares them; the config's overrides replace URLs and timeouts.
+    pub fn new(
+        api_schema: Valid<Schema>,
+        subgraphs: impl IntoIterator<Item = (String, String)>,
+        planner: Box<dyn QueryPlanning>,
+        config: &GatewayConfig,
+    ) -> Result<Arc<Self>, SupergraphError> {
+        let mut endpoints = HashMap::new();
+        for (name, url) in subgraphs {
+            let url = config
+                .subgraphs
+                .get(&name)
+                .and_then(|o| o.url.clone())
+                .unwrap_or(url);
+            let uri = url
+                .parse::<Uri>()
+                .map_err(|source| SupergraphError::BadUrl {
+                    subgraph: name.clone(),
+                    url: url.clone(),
+                    source,
+                })?;
+            let timeout = config.subgraph_timeout(&name);
+            endpoints.insert(name, SubgraphEndpoint { url: uri, timeout });
+        }
+        if let Some(unknown) = config
+            .subgraphs
+            .keys()
+            .find(|k| !endpoints.contains_key(*k))
+        {
+            return Err(SupergraphError::UnknownOverride(unknown.clone()));
+        }
+        Ok(Arc::new(Self {
+            implementers: api_schema.implementers_map(),
+            possible_types: PossibleTypes::from_schema(&api_schema),
+            api_schema,
+            endpoints,
+            planner,
+            documents: DocumentCache::new(config.caches.documents, &config.limits),
+            plans: PlanCache::new(config.caches.plans),
+        }))
+    }
+}
