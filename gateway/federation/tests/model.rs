@@ -92,3 +92,164 @@ fn rejects_documents_that_are_not_supergraphs() {
         Err(SupergraphError::InvalidSchema(_))
     ));
 }
+
+#[test]
+fn reads_join_v05_model_and_auth() {
+    let sg = Supergraph::parse(&fixture("media.graphql")).expect("valid supergraph");
+    assert_eq!(sg.join_version(), "0.5");
+    let media = sg.type_model("Media").expect("Media");
+    let social = sg.subgraph_by_name("social").expect("social");
+    assert!(media.is_interface_object_in(social));
+    let author = sg.type_model("Author").expect("Author");
+    assert!(
+        author
+            .keys
+            .iter()
+            .any(|k| k.graph == social && !k.resolvable)
+    );
+    let price = sg.field_model("Book", "price").expect("price");
+    let pricing = sg.subgraph_by_name("pricing").expect("pricing");
+    let join = price.join_for(pricing).expect("pricing join");
+    assert_eq!(join.override_from.as_deref(), Some("catalog"));
+    assert_eq!(join.override_label.as_deref(), Some("percent(50)"));
+    assert_eq!(
+        price.auth.scopes,
+        vec![vec!["read:price".to_string()], vec!["admin".to_string()]]
+    );
+    assert!(
+        sg.field_model("Query", "me")
+            .expect("me")
+            .auth
+            .authenticated
+    );
+    assert_eq!(
+        sg.field_model("Reader", "secretNote")
+            .expect("note")
+            .auth
+            .policies,
+        vec![vec!["reader_self".to_string()]]
+    );
+    assert_eq!(sg.type_model("Book").expect("Book").cost, Some(2));
+    assert_eq!(
+        sg.field_model("Book", "stock").expect("stock").cost,
+        Some(5)
+    );
+    assert_eq!(
+        sg.field_model("Query", "media")
+            .and_then(|f| f.list_size.as_ref())
+            .and_then(|l| l.assumed_size),
+        Some(20)
+    );
+    let genre = sg.type_model("Genre").expect("Genre");
+    let catalog = sg.subgraph_by_name("catalog").expect("catalog");
+    assert!(genre.enum_value_in_graph("FICTION", catalog));
+    assert!(!genre.enum_value_in_graph("POETRY", catalog));
+    let pages = sg.field_model("Book", "pages").expect("pages");
+    assert_eq!(
+        pages
+            .join_for(catalog)
+            .and_then(|j| j.type_in_graph.as_deref()),
+        Some("Int!")
+    );
+}
+
+#[test]
+fn api_schema_drops_inaccessible_and_federation_directives() {
+    let sg = Supergraph::parse(&fixture("media.graphql")).expect("valid supergraph");
+    let api = sg.api_schema();
+    let book = api.get_object("Book").expect("Book");
+    assert!(!book.fields.contains_key("internalCode"));
+    assert!(book.fields.contains_key("price"));
+    let genre = api.get_enum("Genre").expect("Genre");
+    assert!(!genre.values.contains_key("SECRET"));
+    assert!(genre.values.contains_key("POETRY"));
+    let printed = api.to_string();
+    for machinery in [
+        "join__",
+        "link__",
+        "@inaccessible",
+        "@authenticated",
+        "@requiresScopes",
+        "@policy",
+        "@cost",
+        "@listSize",
+        "@tag",
+        "policy__Policy",
+    ] {
+        assert!(
+            !printed.contains(machinery),
+            "{machinery} leaked:\n{printed}"
+        );
+    }
+    // The full supergraph still has the inaccessible field for planning.
+    assert!(
+        sg.schema()
+            .get_object("Book")
+            .expect("Book")
+            .fields
+            .contains_key("internalCode")
+    );
+    let err = sg
+        .validate_operation("{ book(id: \"1\") { internalCode } }")
+        .expect_err("inaccessible field must not validate");
+    assert_eq!(err.code(), "GRAPHQL_VALIDATION_FAILED");
+}
+
+/// The media supergraph with every spec renamed through `@link(as:)` or imports.
+pub fn renamed_media() -> String {
+    fixture("media.graphql")
+        .replace(
+            "@link(url: \"https://specs.apollo.dev/join/v0.5\", for: EXECUTION)",
+            "@link(url: \"https://specs.apollo.dev/join/v0.5\", as: \"j\", for: EXECUTION)",
+        )
+        .replace("join__", "j__")
+        .replace(
+            "@link(url: \"https://specs.apollo.dev/inaccessible/v0.2\", for: SECURITY)",
+            "@link(url: \"https://specs.apollo.dev/inaccessible/v0.2\", as: \"hidden\", for: SECURITY)",
+        )
+        .replace("@inaccessible", "@hidden")
+        .replace("@policy(", "@rule(")
+        .replace(
+            "@link(url: \"https://specs.apollo.dev/policy/v0.1\", for: SECURITY)",
+            "@link(url: \"https://specs.apollo.dev/policy/v0.1\", import: [{name: \"@policy\", as: \"@rule\"}], for: SECURITY)",
+        )
+}
+
+#[test]
+fn directive_names_resolve_through_link_renames() {
+    let sg = Supergraph::parse(&renamed_media()).expect("renamed supergraph parses");
+    let social = sg.subgraph_by_name("social").expect("social");
+    assert!(
+        sg.type_model("Media")
+            .expect("Media")
+            .is_interface_object_in(social)
+    );
+    assert_eq!(
+        sg.field_model("Reader", "secretNote")
+            .expect("note")
+            .auth
+            .policies,
+        vec![vec!["reader_self".to_string()]]
+    );
+    let api = sg.api_schema();
+    assert!(
+        !api.get_object("Book")
+            .expect("Book")
+            .fields
+            .contains_key("internalCode")
+    );
+    let printed = api.to_string();
+    assert!(!printed.contains("j__") && !printed.contains("@hidden") && !printed.contains("@rule"));
+}
+
+#[test]
+fn default_spelling_is_not_trusted_when_renamed() {
+    // With join renamed to `j`, a `@join__type` spelled the default way is just an unknown
+    // (undefined) directive: the schema is rejected rather than silently read.
+    let sdl = renamed_media().replacen(
+        "@j__type(graph: LIBRARY, key: \"id\")",
+        "@join__type(graph: LIBRARY, key: \"id\")",
+        1,
+    );
+    assert!(Supergraph::parse(&sdl).is_err());
+}

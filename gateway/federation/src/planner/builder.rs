@@ -474,11 +474,32 @@ impl<'a> Builder<'a> {
                     .and_then(|p| p.field(parent, &f.name, &self.possible()))
                     .cloned()
             });
+        if !f.arguments.is_empty() {
+            self.check_enum_arguments(graph, parent, f)?;
+        }
+        // A field whose type in this subgraph differs from the supergraph's (`join__field(type:)`)
+        // may clash with a same-named sibling under another type condition: alias it per type
+        // and rename it back after the fetch.
+        let retyped = !f.internal
+            && pos.last().is_some()
+            && self.in_fragment(g, pos)
+            && self
+                .join_for(parent, &f.name, graph)
+                .and_then(|j| j.type_in_graph.as_deref())
+                .is_some_and(|t| {
+                    self.field_type(parent, &f.name)
+                        .is_ok_and(|st| st.to_string() != t)
+                });
+        let alias = if retyped {
+            Name::new(&format!("{}__{}", f.response_key(), parent)).ok()
+        } else {
+            f.alias.clone()
+        };
         let (idx, key) = self.groups[g]
             .selection
             .at_mut(pos)
             .ok_or(PlanError::Internal("selection position"))?
-            .add_field(f.alias.as_ref(), &f.name, &f.arguments);
+            .add_field(alias.as_ref(), &f.name, &f.arguments);
         let tree_key = if f.internal {
             key.clone()
         } else {
@@ -514,6 +535,84 @@ impl<'a> Builder<'a> {
                 &sub_path,
                 sub_provided.as_ref(),
             )?;
+        }
+        Ok(())
+    }
+
+    /// Whether `pos` in group `g` is directly inside a type-conditioned fragment.
+    fn in_fragment(&self, g: GroupId, pos: &Pos) -> bool {
+        let Some((last, up)) = pos.split_last() else {
+            return false;
+        };
+        self.groups[g]
+            .selection
+            .at(up)
+            .and_then(|s| s.items.get(*last))
+            .is_some_and(|i| matches!(i, OutItem::Fragment { .. }))
+    }
+
+    /// Literal enum values in `f`'s arguments must be known to the subgraph they are sent to.
+    fn check_enum_arguments(
+        &self,
+        graph: GraphId,
+        parent: &str,
+        f: &NField,
+    ) -> Result<(), PlanError> {
+        let Ok(def) = self.sg.schema().type_field(parent, &f.name) else {
+            return Ok(());
+        };
+        for arg in &f.arguments {
+            if let Some(arg_def) = def.arguments.iter().find(|a| a.name == arg.name) {
+                self.check_enum_value(graph, arg_def.ty.inner_named_type(), &arg.value, 0)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_enum_value(
+        &self,
+        graph: GraphId,
+        type_name: &str,
+        value: &apollo_compiler::ast::Value,
+        depth: usize,
+    ) -> Result<(), PlanError> {
+        use apollo_compiler::ast::Value;
+        if depth > 32 {
+            return Ok(());
+        }
+        match value {
+            Value::Enum(v) => {
+                if let Some(tm) = self.sg.type_model(type_name)
+                    && tm.kind == TypeKind::Enum
+                    && !tm.enum_value_in_graph(v, graph)
+                {
+                    return Err(PlanError::EnumValueUnknownToSubgraph {
+                        enum_name: type_name.to_string(),
+                        value: v.to_string(),
+                        subgraph: self.graph_name(graph),
+                    });
+                }
+            }
+            Value::List(items) => {
+                for item in items {
+                    self.check_enum_value(graph, type_name, item, depth + 1)?;
+                }
+            }
+            Value::Object(fields) => {
+                if let Some(input) = self.sg.schema().get_input_object(type_name) {
+                    for (name, v) in fields {
+                        if let Some(field_def) = input.fields.get(name) {
+                            self.check_enum_value(
+                                graph,
+                                field_def.ty.inner_named_type(),
+                                v,
+                                depth + 1,
+                            )?;
+                        }
+                    }
+                }
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -958,10 +1057,27 @@ fn rep_from(at: &super::selection::OutSel, tree: &FieldSetTree) -> Vec<RequireSe
                     _ => None,
                 });
                 let empty = super::selection::OutSel::default();
+                let mut selections = rep_from(nested.unwrap_or(&empty), sub);
+                // Fragments in a representation are decided by the runtime type, which the
+                // subgraph also needs to read the value.
+                if sub
+                    .items
+                    .iter()
+                    .any(|i| matches!(i, FieldSetItem::Fragment { .. }))
+                {
+                    selections.insert(
+                        0,
+                        RequireSelection::Field {
+                            response_key: "__typename".into(),
+                            name: "__typename".into(),
+                            selections: Vec::new(),
+                        },
+                    );
+                }
                 RequireSelection::Field {
                     response_key: response_key.to_string(),
                     name: name.to_string(),
-                    selections: rep_from(nested.unwrap_or(&empty), sub),
+                    selections,
                 }
             }
             FieldSetItem::Fragment {

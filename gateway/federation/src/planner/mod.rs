@@ -59,6 +59,12 @@ pub enum PlanError {
         from: String,
         to: String,
     },
+    #[error("enum value `{enum_name}.{value}` is not known to subgraph `{subgraph}`")]
+    EnumValueUnknownToSubgraph {
+        enum_name: String,
+        value: String,
+        subgraph: String,
+    },
     #[error("planner invariant broken: {0}")]
     Internal(&'static str),
 }
