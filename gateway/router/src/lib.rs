@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 pub use config::GatewayConfig;
 pub use pipeline::Gateway;
+pub use plan_cache::QueryPlanning;
 pub use supergraph::{SupergraphError, SupergraphState};
 
 /// Serves `gateway` on an already bound listener until `shutdown` completes, then drains
@@ -35,4 +36,66 @@ pub async fn serve_on(
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Supergraph(#[from] SupergraphError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the server stopped: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Loads `supergraph_sdl` and serves it on `config.listen` until `shutdown` completes. What
+/// `gateway`, `platform gateway` and `platform dev` run.
+pub async fn serve(
+    config: GatewayConfig,
+    supergraph_sdl: &str,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let state = SupergraphState::from_sdl(supergraph_sdl, &config)?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, subgraphs = state.endpoints.len(), "gateway listening");
+    let gateway = Arc::new(Gateway::new(state, config));
+    serve_on(listener, gateway, shutdown).await?;
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueryPlanError {
+    #[error(transparent)]
+    Supergraph(#[from] federation::SupergraphError),
+    #[error("{}: {}", .0.code(), .0)]
+    Operation(#[from] federation::OperationError),
+    #[error("query planning failed: {0}")]
+    Plan(#[from] federation::PlanError),
+}
+
+/// The plan for `query` against `supergraph_sdl`, printed in Apollo's shape (for
+/// `platform query-plan`). `@skip`/`@include` variables take their defaults.
+pub fn query_plan(
+    supergraph_sdl: &str,
+    query: &str,
+    operation_name: Option<&str>,
+) -> Result<federation::plan::QueryPlan, QueryPlanError> {
+    let supergraph = federation::Supergraph::parse(supergraph_sdl)?;
+    let document = supergraph.validate_operation(query)?;
+    let planner = federation::QueryPlanner::new(&supergraph);
+    Ok(planner.plan(
+        &document,
+        operation_name,
+        &federation::PlanOptions::default(),
+    )?)
 }

@@ -184,11 +184,20 @@ impl Gateway {
         };
 
         let plan = state
-            .plans
-            .get(state.planner.as_ref(), query, document, operation_name);
-        let plan = match plan.as_ref() {
-            Ok(plan) => plan,
-            Err(message) => {
+            .planner
+            .options(document, operation_name, &variables)
+            .map(|options| {
+                state.plans.get(
+                    state.planner.as_ref(),
+                    query,
+                    document,
+                    operation_name,
+                    &options,
+                )
+            });
+        let plan = match plan.as_ref().map(|p| p.as_ref()) {
+            Ok(Ok(plan)) => plan,
+            Ok(Err(message)) | Err(message) => {
                 tracing::error!(%message, "query planning failed");
                 return Handled::rejected(
                     Outcome::InternalError,

@@ -27,7 +27,7 @@ pub enum SupergraphError {
     #[error("the configuration overrides subgraph `{0}`, which the supergraph does not define")]
     UnknownOverride(String),
     #[error("invalid supergraph: {0}")]
-    Federation(String),
+    Federation(#[from] federation::SupergraphError),
 }
 
 pub struct SupergraphState {
@@ -41,6 +41,27 @@ pub struct SupergraphState {
 }
 
 impl SupergraphState {
+    /// Everything the gateway needs from a supergraph SDL, with the federation planner.
+    pub fn from_sdl(sdl: &str, config: &GatewayConfig) -> Result<Arc<Self>, SupergraphError> {
+        let supergraph = federation::Supergraph::parse(sdl)?;
+        let subgraphs = supergraph
+            .subgraphs()
+            .iter()
+            .map(|s| (s.name.clone(), s.url.clone()))
+            .collect::<Vec<_>>();
+        // Type conditions in `requires` and rewrites may name types the API hides.
+        let possible_types = PossibleTypes::from_schema(supergraph.schema());
+        let planner = federation::QueryPlanner::new(&supergraph);
+        let mut state = Self::build(
+            supergraph.api_schema().clone(),
+            subgraphs,
+            Box::new(planner),
+            config,
+        )?;
+        state.possible_types = possible_types;
+        Ok(Arc::new(state))
+    }
+
     /// Assembles the state from its parts. `subgraphs` are `(name, url)` as the supergraph
     /// declares them; the config's overrides replace URLs and timeouts.
     pub fn new(
@@ -49,6 +70,15 @@ impl SupergraphState {
         planner: Box<dyn QueryPlanning>,
         config: &GatewayConfig,
     ) -> Result<Arc<Self>, SupergraphError> {
+        Self::build(api_schema, subgraphs, planner, config).map(Arc::new)
+    }
+
+    fn build(
+        api_schema: Valid<Schema>,
+        subgraphs: impl IntoIterator<Item = (String, String)>,
+        planner: Box<dyn QueryPlanning>,
+        config: &GatewayConfig,
+    ) -> Result<Self, SupergraphError> {
         let mut endpoints = HashMap::new();
         for (name, url) in subgraphs {
             let url = config
@@ -73,7 +103,7 @@ impl SupergraphState {
         {
             return Err(SupergraphError::UnknownOverride(unknown.clone()));
         }
-        Ok(Arc::new(Self {
+        Ok(Self {
             implementers: api_schema.implementers_map(),
             possible_types: PossibleTypes::from_schema(&api_schema),
             api_schema,
@@ -81,6 +111,6 @@ impl SupergraphState {
             planner,
             documents: DocumentCache::new(config.caches.documents, &config.limits),
             plans: PlanCache::new(config.caches.plans),
-        }))
+        })
     }
 }

@@ -1,0 +1,72 @@
+//! `gateway --supergraph PATH [--listen HOST:PORT]`: the federation gateway on its own,
+//! needing nothing but a supergraph file.
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use router::GatewayConfig;
+
+#[derive(Debug, Parser)]
+#[command(name = "gateway", about = "Apollo Federation v2 gateway")]
+struct Args {
+    /// The supergraph SDL to serve.
+    #[arg(long, env = "GATEWAY_SUPERGRAPH")]
+    supergraph: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:4000", env = "GATEWAY_LISTEN")]
+    listen: SocketAddr,
+    /// Add each request's query plan to `extensions.queryPlan`.
+    #[arg(long)]
+    expose_query_plan: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let args = Args::parse();
+    let sdl = std::fs::read_to_string(&args.supergraph)
+        .with_context(|| format!("cannot read the supergraph {}", args.supergraph.display()))?;
+    let config = GatewayConfig {
+        listen: args.listen,
+        supergraph: args.supergraph,
+        expose_query_plan: args.expose_query_plan,
+        ..GatewayConfig::default()
+    };
+    router::serve(config, &sdl, shutdown_signal())
+        .await
+        .context("the gateway stopped")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
