@@ -1,0 +1,33 @@
+// The identity subgraph's auth operations, as the playground sends them through the gateway.
+// Kept in one place so a schema change means editing only these strings. The login input is
+// written inline from two scalar variables so the playground does not depend on the name of the
+// input type.
+
+/** Returns `{ accessToken refreshToken expiresAt user { id email } }` under `login`. */
+export const LOGIN_MUTATION = `mutation PlaygroundLogin($email: String!, $password: String!) {
+  login(input: { email: $email, password: $password }) {
+    accessToken
+    refreshToken
+    expiresAt
+    user { id email }
+  }
+}`;
+
+/** Rotates the refresh token: returns a new pair under `refreshToken`. */
+export const REFRESH_MUTATION = `mutation PlaygroundRefresh($refreshToken: String!) {
+  refreshToken(refreshToken: $refreshToken) {
+    accessToken
+    refreshToken
+    expiresAt
+    user { id email }
+  }
+}`;
+
+/** Revokes the refresh token (and its family) on the server. */
+export const LOGOUT_MUTATION = `mutation PlaygroundLogout($refreshToken: String!) {
+  logout(refreshToken: $refreshToken)
+}`;
+
+/** Response field names the code reads, next to the operations that produce them. */
+export const LOGIN_FIELD = 'login';
+export const REFRESH_FIELD = 'refreshToken';
