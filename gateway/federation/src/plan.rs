@@ -19,6 +19,37 @@
 //!   never reach the client.
 //! - Subgraph errors are re-pathed by the executor: an `_entities` path `["_entities", i, ...]`
 //!   becomes the client path of the object that produced representation `i`.
+//!
+//! What the planner (`crate::planner`) guarantees on top of the above:
+//!
+//! - `@skip`/`@include` are decided at plan time from
+//!   `PlanOptions::condition_variables` (the variables listed by
+//!   `QueryPlanner::condition_variables`, which belong in the plan-cache key), so the planner
+//!   emits no [`PlanNode::Condition`] and no `@skip`/`@include` in subgraph operations. The
+//!   executor still applies them itself when shaping the client's response.
+//! - Client response keys (aliases included) are kept in the merged tree. When a subgraph
+//!   operation has to alias a client field (a field retyped in that subgraph, see
+//!   `join__field(type:)`), the fetch carries a [`FetchRewrite::KeyRenamer`] output rewrite.
+//!   Planner-added fields (keys, `@requires` inputs) that would collide with a client
+//!   response key are aliased `<name>__<n>`; the representation's
+//!   [`RequireSelection::Field::response_key`] then names the alias to read.
+//! - `__typename` is selected wherever the executor needs it: at every abstract-typed
+//!   position and in every object an entity fetch starts from. Root-level `__typename` and
+//!   introspection (`__schema`, `__type`) never reach a subgraph: the executor answers them.
+//!   A plan with only those has `node: None`.
+//! - Rewrite paths: a [`RewritePathElement::Key`] step whose value is a list applies the rest
+//!   of the path to every item (output rewrites can point inside lists).
+//!   `@interfaceObject` input rewrites look like `[TypenameEquals("Book"), Key("__typename")]`
+//!   = `"Media"` and are applied to each representation before deduplication.
+//! - An entity fetch whose `Flatten` collects no object with a complete representation
+//!   should not be sent at all (no `_entities` call with an empty list).
+//! - `Sequence` and `Parallel` may nest (a mutation plan is a `Sequence` of per-root-field
+//!   subtrees, each possibly a `Sequence` of its fetch and its follow-ups).
+//! - `operation_name` is `<ClientOperationName>__<subgraph>__<n>` (n = position of the fetch
+//!   in the plan, depth first; non-alphanumeric characters of the subgraph name become `_`),
+//!   or `None` for an anonymous client operation. `operation` is printed on one line;
+//!   entity fetches declare `$representations: [_Any!]!` first, then the forwarded client
+//!   variables (with their types and defaults) in the client's declaration order.
 use serde::{Deserialize, Serialize};
 
 /// A plan for one operation. `node` is `None` when no subgraph is needed

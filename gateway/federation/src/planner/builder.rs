@@ -271,6 +271,9 @@ impl<'a> Builder<'a> {
         for f in fields {
             if f.name == "__typename" {
                 self.add_typename(g, pos)?;
+                if f.alias.is_some() {
+                    self.add_local(g, pos, parent, &f, path, provided)?;
+                }
             } else if self.is_local(graph, parent, &f.name, provided) {
                 self.add_local(g, pos, parent, &f, path, provided)?;
             } else {
@@ -329,6 +332,9 @@ impl<'a> Builder<'a> {
         let mut remote_on_interface = Vec::new();
         for f in direct {
             if f.name == "__typename" {
+                if f.alias.is_some() {
+                    self.add_local(g, pos, parent, &f, path, provided)?;
+                }
                 continue;
             }
             if is_interface && self.is_local(graph, parent, &f.name, provided) {
@@ -474,6 +480,13 @@ impl<'a> Builder<'a> {
                     .and_then(|p| p.field(parent, &f.name, &self.possible()))
                     .cloned()
             });
+        if self
+            .join_for(parent, &f.name, graph)
+            .is_some_and(|j| !j.context_arguments.is_empty())
+        {
+            // Refuse rather than send a query missing its context-filled arguments.
+            return Err(PlanError::Unsupported("fields with @fromContext arguments"));
+        }
         if !f.arguments.is_empty() {
             self.check_enum_arguments(graph, parent, f)?;
         }
