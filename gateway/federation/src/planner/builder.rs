@@ -1112,3 +1112,56 @@ fn rep_from(at: &super::selection::OutSel, tree: &FieldSetTree) -> Vec<RequireSe
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feeds() -> Supergraph {
+        Supergraph::parse(include_str!("../../tests/fixtures/feeds.graphql")).expect("fixture")
+    }
+
+    fn graphs(b: &Builder<'_>, t: &str, f: &str) -> Vec<String> {
+        b.resolving_graphs(t, f)
+            .into_iter()
+            .map(|(g, _)| b.graph_name(g))
+            .collect()
+    }
+
+    #[test]
+    fn progressive_override_follows_the_label() {
+        let sg = feeds();
+        let off = BTreeSet::new();
+        let b = Builder::new(&sg, &off);
+        assert_eq!(graphs(&b, "User", "avatar"), ["users"]);
+        let on: BTreeSet<String> = ["new-avatars".to_string()].into();
+        let b = Builder::new(&sg, &on);
+        assert_eq!(graphs(&b, "User", "avatar"), ["media"]);
+    }
+
+    #[test]
+    fn external_and_used_overridden_do_not_resolve() {
+        let sg = feeds();
+        let labels = BTreeSet::new();
+        let b = Builder::new(&sg, &labels);
+        assert_eq!(graphs(&b, "Post", "slug"), ["media"]);
+        assert_eq!(graphs(&b, "User", "name"), ["users"]);
+        // No @join__field: wherever the type is.
+        assert_eq!(graphs(&b, "User", "id"), ["media", "posts", "users"]);
+    }
+
+    #[test]
+    fn provides_makes_external_fields_local_on_that_path_only() {
+        let sg = feeds();
+        let labels = BTreeSet::new();
+        let b = Builder::new(&sg, &labels);
+        let posts = sg.subgraph_by_name("posts").expect("posts");
+        let provided = sg
+            .field_model("Post", "author")
+            .and_then(|f| f.join_for(posts))
+            .and_then(|j| j.provides_selection.clone())
+            .expect("provides");
+        assert!(b.is_local(posts, "User", "name", Some(&provided)));
+        assert!(!b.is_local(posts, "User", "name", None));
+    }
+}

@@ -177,3 +177,85 @@ fn collect(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use apollo_compiler::Schema;
+
+    fn document(source: &str) -> apollo_compiler::validation::Valid<ExecutableDocument> {
+        let schema = Schema::parse_and_validate(
+            "type Query { a: Int b: Int c: C } type C { d: Int }",
+            "s.graphql",
+        )
+        .expect("schema");
+        ExecutableDocument::parse_and_validate(&schema, source, "q.graphql").expect("document")
+    }
+
+    fn names(sels: &[NSel]) -> Vec<String> {
+        let mut out = Vec::new();
+        for s in sels {
+            match s {
+                NSel::Field(f) => out.push(f.response_key().to_string()),
+                NSel::Fragment { selections, .. } => out.extend(names(selections)),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn conditions_use_options_then_defaults() {
+        let doc = document(
+            "query($x: Boolean!, $y: Boolean = false) { a @include(if: $x) b @skip(if: $y) ...F }
+             fragment F on Query { c @include(if: $x) { d } }",
+        );
+        let op = doc.operations.get(None).expect("op");
+        let vars = condition_variables(&doc, op);
+        assert_eq!(vars.into_iter().collect::<Vec<_>>(), ["x", "y"]);
+        let mut conditions = BTreeMap::new();
+        conditions.insert("x".to_string(), false);
+        let n = Normalizer {
+            document: &doc,
+            operation: op,
+            conditions: &conditions,
+        };
+        assert_eq!(names(&n.root().expect("normalized")), ["b"]);
+        conditions.insert("x".to_string(), true);
+        conditions.insert("y".to_string(), true);
+        let n = Normalizer {
+            document: &doc,
+            operation: op,
+            conditions: &conditions,
+        };
+        assert_eq!(names(&n.root().expect("normalized")), ["a", "c"]);
+    }
+
+    #[test]
+    fn missing_condition_without_default_is_an_error() {
+        let doc = document("query($x: Boolean!) { a @include(if: $x) }");
+        let op = doc.operations.get(None).expect("op");
+        let conditions = BTreeMap::new();
+        let n = Normalizer {
+            document: &doc,
+            operation: op,
+            conditions: &conditions,
+        };
+        assert_eq!(
+            n.root().err(),
+            Some(PlanError::MissingConditionVariable("x".into()))
+        );
+    }
+
+    #[test]
+    fn introspection_root_fields_are_dropped() {
+        let doc = document("{ __schema { queryType { name } } __type(name: \"C\") { name } a }");
+        let op = doc.operations.get(None).expect("op");
+        let conditions = BTreeMap::new();
+        let n = Normalizer {
+            document: &doc,
+            operation: op,
+            conditions: &conditions,
+        };
+        assert_eq!(names(&n.root().expect("normalized")), ["a"]);
+    }
+}

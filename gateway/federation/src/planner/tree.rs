@@ -244,3 +244,55 @@ fn wrap(
         _ => Some(make(nodes)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::planner::selection::OutSel;
+
+    fn group(deps: &[GroupId]) -> FetchGroup {
+        FetchGroup {
+            graph: 0,
+            root_kind: if deps.is_empty() {
+                Some(OperationKind::Query)
+            } else {
+                None
+            },
+            merge_path: Vec::new(),
+            selection: OutSel::default(),
+            requires: Vec::new(),
+            input_rewrites: Vec::new(),
+            output_rewrites: Vec::new(),
+            deps: deps.iter().copied().collect(),
+        }
+    }
+
+    #[test]
+    fn chain_hangs_under_its_dependency() {
+        let groups = vec![group(&[]), group(&[0]), group(&[1])];
+        let p = place(&groups);
+        assert_eq!(p.parent, vec![None, Some(0), Some(1)]);
+        assert_eq!(p.stage, vec![0, 0, 0]);
+    }
+
+    #[test]
+    fn group_with_two_deps_runs_after_the_sibling_subtree() {
+        // 0 root; 1 and 2 depend on 0; 3 needs 0 and 2 (a @requires input fetched by 2).
+        let groups = vec![group(&[]), group(&[0]), group(&[0]), group(&[0, 2])];
+        let p = place(&groups);
+        assert_eq!(p.parent, vec![None, Some(0), Some(0), Some(0)]);
+        assert_eq!(p.stage[1], 0);
+        assert_eq!(p.stage[2], 0);
+        assert_eq!(p.stage[3], 1);
+        assert_eq!(staged(&[1, 2, 3], &p), vec![vec![1, 2], vec![3]]);
+    }
+
+    #[test]
+    fn deps_deeper_in_one_branch_use_the_common_ancestor() {
+        // 3 needs 1 (child of 0) and 2 (child of 1): its parent is 1, after 2.
+        let groups = vec![group(&[]), group(&[0]), group(&[1]), group(&[1, 2])];
+        let p = place(&groups);
+        assert_eq!(p.parent[3], Some(1));
+        assert_eq!(p.stage[3], 1);
+    }
+}
