@@ -1,1 +1,2 @@
 //! What every subgraph shares: bootstrap, config, telemetry, database, auth context, errors, events.
+pub mod db;

@@ -1,0 +1,6 @@
+CREATE TABLE notes (
+    id TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    pinned BOOLEAN NOT NULL DEFAULT FALSE
+);
