@@ -253,6 +253,14 @@ impl Reader<'_> {
             joins,
             auth: self.auth(def.directives.iter().map(|d| d.as_ref())),
             cost: self.cost(def.directives.iter().map(|d| d.as_ref())),
+            argument_costs: def
+                .arguments
+                .iter()
+                .filter_map(|a| {
+                    self.cost(a.directives.iter().map(|d| d.as_ref()))
+                        .map(|c| (a.name.clone(), c))
+                })
+                .collect(),
             list_size: self.list_size(def.directives.iter().map(|d| d.as_ref())),
             inaccessible: self.inaccessible(def.directives.iter().map(|d| d.as_ref())),
         })

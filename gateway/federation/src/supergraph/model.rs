@@ -160,6 +160,8 @@ pub struct FieldModel {
     pub joins: Vec<FieldJoin>,
     pub auth: AuthRequirements,
     pub cost: Option<i32>,
+    /// `@cost(weight:)` on the field's arguments, by argument name.
+    pub argument_costs: IndexMap<Name, i32>,
     pub list_size: Option<ListSize>,
     pub inaccessible: bool,
 }
