@@ -6,6 +6,8 @@
 // runs against `platform dev`.
 //
 //   node dev/mock-server.mjs            # PORT=4000, MOCK_TOKEN_TTL=120 (seconds)
+//
+// Also imported by the unit tests (`startMockGateway`) as a real HTTP peer for the session code.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -14,8 +16,6 @@ import { fileURLToPath } from 'node:url';
 import { buildSchema, graphql, parse, Kind } from 'graphql';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const port = Number(process.env.PORT ?? 4000);
-const tokenTtl = Number(process.env.MOCK_TOKEN_TTL ?? 120);
 
 const schema = buildSchema(`
   type Query {
@@ -35,32 +35,73 @@ const schema = buildSchema(`
   type Post { id: ID!, title: String!, author: User! }
 `);
 
-const admin = { id: '0193a1b2-0000-7000-8000-000000000001', email: 'admin@example.com', password: 'admin-password' };
+const admin = {
+  id: '0193a1b2-0000-7000-8000-000000000001',
+  email: 'admin@example.com',
+  password: 'admin-password',
+};
 const posts = [
   { id: 'p1', title: 'Hello federation', authorId: admin.id },
   { id: 'p2', title: 'Query plans, explained', authorId: admin.id },
 ];
-const refreshTokens = new Map(); // token -> user id
 
 const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-function issue(user) {
-  const now = Math.floor(Date.now() / 1000);
-  const claims = {
-    sub: user.id,
-    email: user.email,
-    roles: ['admin'],
-    scope: 'platform.user.read platform.user.write blog.post.publish audit.entry.read authz.role.assign',
-    iss: 'mock', aud: 'platform', iat: now, exp: now + tokenTtl, jti: randomUUID(),
-  };
-  const refreshToken = randomUUID();
-  refreshTokens.set(refreshToken, user.id);
-  return {
-    accessToken: `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.mock`,
-    refreshToken,
-    expiresAt: new Date((now + tokenTtl) * 1000).toISOString(),
-    user: userView(user),
-  };
+/** Users and posts are fixed; tokens are per gateway instance. */
+class MockState {
+  constructor(tokenTtl) {
+    this.tokenTtl = tokenTtl;
+    this.refreshTokens = new Map(); // live refresh token -> user id
+    /** Every /graphql request: `{ headers, body }`, for tests to inspect. */
+    this.requests = [];
+  }
+
+  issue(user) {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      sub: user.id,
+      email: user.email,
+      roles: ['admin'],
+      scope: 'platform.user.read platform.user.write blog.post.publish audit.entry.read authz.role.assign',
+      iss: 'mock',
+      aud: 'platform',
+      iat: now,
+      exp: now + this.tokenTtl,
+      jti: randomUUID(),
+    };
+    const refreshToken = randomUUID();
+    this.refreshTokens.set(refreshToken, user.id);
+    return {
+      accessToken: `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.mock`,
+      refreshToken,
+      expiresAt: new Date((now + this.tokenTtl) * 1000).toISOString(),
+      user: userView(user),
+    };
+  }
+
+  rootValue(req) {
+    return {
+      me: () => {
+        const user = bearerUser(req);
+        if (!user)
+          throw Object.assign(new Error('Not signed in'), { extensions: { code: 'UNAUTHENTICATED' } });
+        return userView(user);
+      },
+      posts: ({ first }) => posts.slice(0, first).map(postView),
+      login: ({ input }) => {
+        if (input.email !== admin.email || input.password !== admin.password) {
+          throw new Error('Invalid email or password');
+        }
+        return this.issue(admin);
+      },
+      // Rotation: a refresh token works once.
+      refreshToken: ({ refreshToken }) => {
+        if (!this.refreshTokens.delete(refreshToken)) throw new Error('Invalid refresh token');
+        return this.issue(admin);
+      },
+      logout: ({ refreshToken }) => this.refreshTokens.delete(refreshToken),
+    };
+  }
 }
 
 function userView(user) {
@@ -87,26 +128,6 @@ function bearerUser(req) {
   }
 }
 
-function rootValue(req) {
-  return {
-    me: () => {
-      const user = bearerUser(req);
-      if (!user) throw Object.assign(new Error('Not signed in'), { extensions: { code: 'UNAUTHENTICATED' } });
-      return userView(user);
-    },
-    posts: ({ first }) => posts.slice(0, first).map(postView),
-    login: ({ input }) => {
-      if (input.email !== admin.email || input.password !== admin.password) throw new Error('Invalid email or password');
-      return issue(admin);
-    },
-    refreshToken: ({ refreshToken }) => {
-      if (!refreshTokens.delete(refreshToken)) throw new Error('Invalid refresh token');
-      return issue(admin);
-    },
-    logout: ({ refreshToken }) => refreshTokens.delete(refreshToken),
-  };
-}
-
 /** A plausible plan: identity owns `me`/users, blog owns `posts` and `User.posts`. */
 function fakePlan(query, operationName) {
   let document;
@@ -127,13 +148,22 @@ function fakePlan(query, operationName) {
     const key = field.alias?.value ?? field.name.value;
     const subgraph = ['posts'].includes(field.name.value) ? 'blog' : 'identity';
     fetches.push({ subgraph, field: field.name.value });
-    const nestedPosts = field.selectionSet?.selections.some((s) => s.kind === Kind.FIELD && s.name.value === 'posts');
+    const nestedPosts = field.selectionSet?.selections.some(
+      (s) => s.kind === Kind.FIELD && s.name.value === 'posts',
+    );
     if (subgraph === 'identity' && nestedPosts) flattens.push({ path: [{ Field: key }], subgraph: 'blog' });
   }
   if (fetches.length === 0) return { text: 'QueryPlan {}', tree: { node: null } };
   const fetchNode = (subgraph, operationText, requires = []) => ({
-    kind: 'Fetch', subgraph, operation_kind: kind, operation: operationText, operation_name: null,
-    variable_usages: [], requires, input_rewrites: [], output_rewrites: [],
+    kind: 'Fetch',
+    subgraph,
+    operation_kind: kind,
+    operation: operationText,
+    operation_name: null,
+    variable_usages: [],
+    requires,
+    input_rewrites: [],
+    output_rewrites: [],
   });
   const roots = fetches.map((f) => fetchNode(f.subgraph, `{ ${f.field} { __typename id } }`));
   const rootNode = roots.length === 1 ? roots[0] : { kind: 'Parallel', nodes: roots };
@@ -143,10 +173,17 @@ function fakePlan(query, operationName) {
     node: fetchNode(
       f.subgraph,
       'query($representations:[_Any!]!){_entities(representations:$representations){...on User{posts{id title}}}}',
-      [{ InlineFragment: { type_condition: 'User', selections: [
-        { Field: { response_key: '__typename', name: '__typename', selections: [] } },
-        { Field: { response_key: 'id', name: 'id', selections: [] } },
-      ] } }],
+      [
+        {
+          InlineFragment: {
+            type_condition: 'User',
+            selections: [
+              { Field: { response_key: '__typename', name: '__typename', selections: [] } },
+              { Field: { response_key: 'id', name: 'id', selections: [] } },
+            ],
+          },
+        },
+      ],
     ),
   }));
   const node = entityNodes.length ? { kind: 'Sequence', nodes: [rootNode, ...entityNodes] } : rootNode;
@@ -167,7 +204,7 @@ function printPlan(node, indent = '  ') {
   return `QueryPlan {\n${inner(node, indent)}\n}`;
 }
 
-async function handleGraphql(req, res) {
+async function handleGraphql(state, req, res) {
   const chunks = [];
   for await (const chunk of req) chunks.push(chunk);
   let body;
@@ -176,10 +213,11 @@ async function handleGraphql(req, res) {
   } catch {
     return send(res, 400, { errors: [{ message: 'Body is not JSON' }] });
   }
+  state.requests.push({ headers: req.headers, body });
   const result = await graphql({
     schema,
     source: body.query ?? '',
-    rootValue: rootValue(req),
+    rootValue: state.rootValue(req),
     variableValues: body.variables,
     operationName: body.operationName,
   });
@@ -196,22 +234,45 @@ function send(res, status, value) {
   res.end(JSON.stringify(value));
 }
 
-const server = createServer(async (req, res) => {
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-  try {
-    if (path === '/graphql' && req.method === 'POST') return await handleGraphql(req, res);
-    if ((path === '/' || path === '/playground') && req.method === 'GET') {
-      const html = await readFile(join(here, '..', 'dist', 'index.html'));
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      return res.end(html);
+/**
+ * Starts the mock on 127.0.0.1 (`port` 0 picks a free one). Resolves to `{ url, state, close }`;
+ * `url` has no trailing slash.
+ */
+export function startMockGateway({ port = 0, tokenTtl = 120 } = {}) {
+  const state = new MockState(tokenTtl);
+  const server = createServer(async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    try {
+      if (path === '/graphql' && req.method === 'POST') return await handleGraphql(state, req, res);
+      if ((path === '/' || path === '/playground') && req.method === 'GET') {
+        const html = await readFile(join(here, '..', 'dist', 'index.html'));
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        return res.end(html);
+      }
+      res.writeHead(404).end('not found');
+    } catch (error) {
+      res.writeHead(500).end(String(error));
     }
-    res.writeHead(404).end('not found');
-  } catch (error) {
-    res.writeHead(500).end(String(error));
-  }
-});
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const { port: bound } = server.address();
+      resolve({
+        url: `http://127.0.0.1:${bound}`,
+        state,
+        close: () => new Promise((done) => server.close(() => done())),
+      });
+    });
+  });
+}
 
-server.listen(port, '127.0.0.1', () => {
-  const { port: bound } = server.address();
-  console.log(`mock gateway on http://127.0.0.1:${bound}/ (sign in as ${admin.email} / ${admin.password})`);
-});
+export const MOCK_ADMIN = { email: admin.email, password: admin.password };
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const gateway = await startMockGateway({
+    port: Number(process.env.PORT ?? 4000),
+    tokenTtl: Number(process.env.MOCK_TOKEN_TTL ?? 120),
+  });
+  console.log(`mock gateway on ${gateway.url}/ (sign in as ${admin.email} / ${admin.password})`);
+}

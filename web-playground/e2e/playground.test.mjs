@@ -35,75 +35,97 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-const skip = url ? false : 'PLAYGROUND_URL is unset: start the platform (`platform dev`) and set PLAYGROUND_URL, ADMIN_EMAIL and ADMIN_PASSWORD to run the playground browser test';
+const skip = url
+  ? false
+  : 'PLAYGROUND_URL is unset: start the platform (`platform dev`) and set PLAYGROUND_URL, ADMIN_EMAIL and ADMIN_PASSWORD to run the playground browser test';
 
-test('playground: sign in, run a query, show the result and its query plan', { skip, timeout: timeout * 6 }, async (t) => {
-  assert.ok(email && password, 'PLAYGROUND_URL is set but ADMIN_EMAIL or ADMIN_PASSWORD is not');
-  let chromium;
-  try {
-    ({ chromium } = await import('playwright-core'));
-  } catch (error) {
-    assert.fail(`cannot load playwright-core (run \`npm ci\` in web-playground/): ${error.message}`);
-  }
+test(
+  'playground: sign in, run a query, show the result and its query plan',
+  { skip, timeout: timeout * 6 },
+  async (t) => {
+    assert.ok(email && password, 'PLAYGROUND_URL is set but ADMIN_EMAIL or ADMIN_PASSWORD is not');
+    let chromium;
+    try {
+      ({ chromium } = await import('playwright-core'));
+    } catch (error) {
+      assert.fail(`cannot load playwright-core (run \`npm ci\` in web-playground/): ${error.message}`);
+    }
 
-  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
-  t.after(() => browser.close());
-  const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
-  page.setDefaultTimeout(timeout);
+    const browser = await chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
+    t.after(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    page.setDefaultTimeout(timeout);
 
-  // The page must work offline: every request stays on the gateway's origin.
-  const origin = new URL(url).origin;
-  const foreign = [];
-  const problems = [];
-  page.on('request', (request) => {
-    const requestUrl = request.url();
-    if (/^https?:/.test(requestUrl) && new URL(requestUrl).origin !== origin) foreign.push(requestUrl);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-  });
+    // The page must work offline: every request stays on the gateway's origin.
+    const origin = new URL(url).origin;
+    const foreign = [];
+    const problems = [];
+    page.on('request', (request) => {
+      const requestUrl = request.url();
+      if (/^https?:/.test(requestUrl) && new URL(requestUrl).origin !== origin) foreign.push(requestUrl);
+    });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    });
 
-  const response = await page.goto(url);
-  assert.equal(response?.status(), 200, `GET ${url} answered ${response?.status()}`);
+    const response = await page.goto(url);
+    assert.equal(response?.status(), 200, `GET ${url} answered ${response?.status()}`);
 
-  // Schema-aware editor is ready once introspection has filled the docs.
-  await page.locator('.graphiql-query-editor .CodeMirror').waitFor();
+    // Schema-aware editor is ready once introspection has filled the docs.
+    await page.locator('.graphiql-query-editor .CodeMirror').waitFor();
 
-  await signIn(page);
-  await typeQuery(page, query);
+    await signIn(page);
+    await typeQuery(page, query);
 
-  await page.locator('.graphiql-execute-button').click();
-  const result = await waitForResult(page);
-  assert.equal(result.errors, undefined, `the query returned errors: ${JSON.stringify(result.errors)}`);
-  assert.ok(result.data && typeof result.data === 'object' && Object.keys(result.data).length > 0, `empty data: ${JSON.stringify(result)}`);
-  assert.equal(result.extensions?.queryPlan, undefined, 'the plan must be shown in its pane, not in the result JSON');
-
-  const planContent = page.getByTestId('plan-content');
-  await planContent.waitFor();
-  const fetches = page.getByTestId('plan-fetch');
-  const fetchCount = await fetches.count();
-  if (fetchCount > 0) {
-    const subgraphs = new Set(await fetches.evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-subgraph'))));
+    await page.locator('.graphiql-execute-button').click();
+    const result = await waitForResult(page);
+    assert.equal(result.errors, undefined, `the query returned errors: ${JSON.stringify(result.errors)}`);
     assert.ok(
-      subgraphs.size >= minSubgraphs,
-      `the plan touches ${subgraphs.size} subgraph(s) (${[...subgraphs].join(', ')}), expected at least ${minSubgraphs}`,
+      result.data && typeof result.data === 'object' && Object.keys(result.data).length > 0,
+      `empty data: ${JSON.stringify(result)}`,
     );
-    const operations = await page.locator('.pg-fetch-operation').allInnerTexts();
-    assert.ok(operations.every((op) => op.trim().length > 0), 'a fetch in the plan has no operation');
-  } else {
-    // A plan without a tree is still shown in its printed form.
-    const text = (await planContent.innerText()).trim();
-    assert.ok(text.length > 0, 'the query-plan pane is empty');
-  }
+    assert.equal(
+      result.extensions?.queryPlan,
+      undefined,
+      'the plan must be shown in its pane, not in the result JSON',
+    );
 
-  await mkdir(dirname(screenshot), { recursive: true });
-  await page.screenshot({ path: screenshot });
-  t.diagnostic(`screenshot: ${screenshot}`);
+    const planContent = page.getByTestId('plan-content');
+    await planContent.waitFor();
+    const fetches = page.getByTestId('plan-fetch');
+    const fetchCount = await fetches.count();
+    if (fetchCount > 0) {
+      const subgraphs = new Set(
+        await fetches.evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-subgraph'))),
+      );
+      assert.ok(
+        subgraphs.size >= minSubgraphs,
+        `the plan touches ${subgraphs.size} subgraph(s) (${[...subgraphs].join(', ')}), expected at least ${minSubgraphs}`,
+      );
+      const operations = await page.locator('.pg-fetch-operation').allInnerTexts();
+      assert.ok(
+        operations.every((op) => op.trim().length > 0),
+        'a fetch in the plan has no operation',
+      );
+    } else {
+      // A plan without a tree is still shown in its printed form.
+      const text = (await planContent.innerText()).trim();
+      assert.ok(text.length > 0, 'the query-plan pane is empty');
+    }
 
-  assert.deepEqual(foreign, [], 'the page requested resources from another origin');
-  assert.deepEqual(problems, [], 'the page logged errors');
-});
+    await mkdir(dirname(screenshot), { recursive: true });
+    await page.screenshot({ path: screenshot });
+    t.diagnostic(`screenshot: ${screenshot}`);
+
+    assert.deepEqual(foreign, [], 'the page requested resources from another origin');
+    assert.deepEqual(problems, [], 'the page logged errors');
+  },
+);
 
 async function signIn(page) {
   await page.getByTestId('sign-in-email').fill(email);
@@ -114,7 +136,11 @@ async function signIn(page) {
   await signedIn.or(failed).first().waitFor();
   if (await failed.isVisible()) assert.fail(`sign-in failed: ${await failed.innerText()}`);
   const shown = await page.getByTestId('signed-in-email').innerText();
-  assert.equal(shown.toLowerCase(), email.toLowerCase(), 'the header shows another user than the one signed in');
+  assert.equal(
+    shown.toLowerCase(),
+    email.toLowerCase(),
+    'the header shows another user than the one signed in',
+  );
 }
 
 /** Replaces the editor's text by typing (insertText: CodeMirror's bracket auto-closing stays out). */

@@ -56,9 +56,13 @@ export function SignInPanel({ store }: { store: SessionStore }) {
   return (
     <div className="pg-signed-in" data-testid="signed-in">
       <div className="pg-who">
-        <span className="pg-label">Signed in as</span>{' '}
-        <strong data-testid="signed-in-email">{who}</strong>
-        {subject && <span className="pg-sub" title="sub claim"> {subject}</span>}
+        <span className="pg-label">Signed in as</span> <strong data-testid="signed-in-email">{who}</strong>
+        {subject && (
+          <span className="pg-sub" title="sub claim">
+            {' '}
+            {subject}
+          </span>
+        )}
         <Expiry expiresAt={state.session.expiresAt} />
       </div>
       <ClaimList label="Roles" values={claims?.roles ?? []} testId="signed-in-roles" />

@@ -1,15 +1,16 @@
 // The signed-in session: tokens kept in sessionStorage (gone when the tab closes), the access
 // token refreshed shortly before it expires, and a tiny subscribe/getSnapshot store so React
 // (`useSyncExternalStore`) and the fetcher read the same state.
-import { errorSummary, postGraphql, type GraphqlResponse } from '../graphql/http';
-import { decodeClaims, parseExpiresAt, type AccessClaims } from './jwt';
 import {
-  LOGIN_FIELD,
-  LOGIN_MUTATION,
-  LOGOUT_MUTATION,
-  REFRESH_FIELD,
-  REFRESH_MUTATION,
-} from './operations';
+  errorSummary,
+  GRAPHQL_ENDPOINT,
+  isTransportFailure,
+  postGraphql,
+  type GraphqlRequest,
+  type GraphqlResponse,
+} from '../graphql/http';
+import { decodeClaims, parseExpiresAt, type AccessClaims } from './jwt';
+import { LOGIN_FIELD, LOGIN_MUTATION, LOGOUT_MUTATION, REFRESH_FIELD, REFRESH_MUTATION } from './operations';
 
 export interface Session {
   accessToken: string;
@@ -27,8 +28,12 @@ export interface SessionState {
 }
 
 const STORAGE_KEY = 'platform-playground.session';
-/** Refresh this long before expiry (or at 80% of the remaining lifetime when shorter). */
+/** Refresh this long before expiry (or with a fifth of the lifetime left, for short tokens). */
 const REFRESH_MARGIN_MS = 60_000;
+/** Never refresh more often than this, whatever the server's token lifetime. */
+const MIN_REFRESH_DELAY_MS = 1_000;
+/** Wait before retrying a refresh that did not reach the server. */
+const RETRY_DELAY_MS = 10_000;
 /** A token this close to expiry is refreshed before a request instead of being sent. */
 const STALE_MS = 5_000;
 
@@ -40,9 +45,19 @@ export class SessionStore {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private refreshing: Promise<boolean> | null = null;
 
-  constructor(private readonly storage: Storage | null = safeSessionStorage()) {
+  private readonly storage: Storage | null;
+  private readonly endpoint: string;
+
+  constructor(options: { storage?: Storage | null; endpoint?: string } = {}) {
+    this.storage = options.storage === undefined ? safeSessionStorage() : options.storage;
+    this.endpoint = options.endpoint ?? GRAPHQL_ENDPOINT;
     const session = this.load();
-    this.state = { session, claims: session ? decodeClaims(session.accessToken) : null, busy: false, error: null };
+    this.state = {
+      session,
+      claims: session ? decodeClaims(session.accessToken) : null,
+      busy: false,
+      error: null,
+    };
     this.schedule();
   }
 
@@ -52,6 +67,12 @@ export class SessionStore {
   };
 
   getSnapshot = (): SessionState => this.state;
+
+  /** Stops the refresh timer (the session itself stays stored). */
+  dispose(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
 
   /** The access token to send now, refreshing first when it is (nearly) expired. */
   async accessToken(): Promise<string | null> {
@@ -66,7 +87,7 @@ export class SessionStore {
 
   async signIn(email: string, password: string): Promise<boolean> {
     this.update({ busy: true, error: null });
-    const response = await postGraphql(
+    const response = await this.post(
       { query: LOGIN_MUTATION, operationName: 'PlaygroundLogin', variables: { email, password } },
       {},
     );
@@ -92,7 +113,7 @@ export class SessionStore {
   private async doRefresh(): Promise<boolean> {
     const current = this.state.session;
     if (!current) return false;
-    const response = await postGraphql(
+    const response = await this.post(
       {
         query: REFRESH_MUTATION,
         operationName: 'PlaygroundRefresh',
@@ -102,6 +123,12 @@ export class SessionStore {
     );
     // Signed out (or signed in again) while the request was in flight: keep the newer state.
     if (this.state.session !== current) return this.state.session !== null;
+    if (isTransportFailure(response)) {
+      // The server never saw the refresh token: keep the session and try again shortly.
+      this.update({ error: `Token refresh failed, retrying: ${errorSummary(response)}` });
+      this.schedule(RETRY_DELAY_MS);
+      return false;
+    }
     const next = sessionFrom(response, REFRESH_FIELD, current.user);
     if (!next) {
       this.clear(`Session ended: ${errorSummary(response) ?? 'token refresh failed'}`);
@@ -116,7 +143,7 @@ export class SessionStore {
     this.clear(null);
     if (!current) return;
     // Best effort: the local session is gone either way.
-    const response = await postGraphql(
+    const response = await this.post(
       {
         query: LOGOUT_MUTATION,
         operationName: 'PlaygroundLogout',
@@ -126,6 +153,10 @@ export class SessionStore {
     );
     const problem = errorSummary(response);
     if (problem) this.update({ error: `Signed out locally; the server said: ${problem}` });
+  }
+
+  private post(request: GraphqlRequest, headers: Record<string, string>): Promise<GraphqlResponse> {
+    return postGraphql(request, headers, this.endpoint);
   }
 
   private setSession(session: Session): void {
@@ -151,13 +182,11 @@ export class SessionStore {
     for (const listener of this.listeners) listener();
   }
 
-  private schedule(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+  private schedule(after?: number): void {
+    this.dispose();
     const session = this.state.session;
     if (!session) return;
-    const remaining = session.expiresAt - Date.now();
-    const delay = Math.max(0, Math.min(remaining - REFRESH_MARGIN_MS, remaining * 0.8));
+    const delay = after ?? refreshDelay(session.expiresAt - Date.now());
     // setTimeout overflows past ~24.8 days; such a token gets re-scheduled on the next load.
     this.timer = setTimeout(() => void this.refresh(), Math.min(delay, 2 ** 31 - 1));
   }
@@ -196,8 +225,19 @@ export class SessionStore {
   }
 }
 
+/** How long to wait before refreshing a token that expires in `remaining` ms. */
+export function refreshDelay(remaining: number): number {
+  if (remaining <= 0) return 0;
+  const margin = Math.min(REFRESH_MARGIN_MS, remaining * 0.2);
+  return Math.max(MIN_REFRESH_DELAY_MS, remaining - margin);
+}
+
 /** Reads the token payload at `data[field]`; `null` when it is missing or malformed. */
-function sessionFrom(response: GraphqlResponse, field: string, previousUser: Session['user']): Session | null {
+function sessionFrom(
+  response: GraphqlResponse,
+  field: string,
+  previousUser: Session['user'],
+): Session | null {
   const payload = response.data?.[field];
   if (typeof payload !== 'object' || payload === null) return null;
   const p = payload as Record<string, unknown>;

@@ -4,13 +4,13 @@ import type { Fetcher, FetcherOpts, FetcherParams } from '@graphiql/toolkit';
 import { Kind, parse } from 'graphql';
 import type { SessionStore } from '../auth/session';
 import type { PlanStore } from '../plan/store';
-import { postGraphql, type GraphqlResponse } from './http';
+import { GRAPHQL_ENDPOINT, postGraphql, type GraphqlResponse } from './http';
 
 /** GraphiQL's own schema request; it gets no plan header and does not touch the plan pane. */
 export const INTROSPECTION_QUERY_NAME = 'IntrospectionQuery';
 export const QUERY_PLAN_HEADER = 'x-query-plan';
 
-export function createFetcher(session: SessionStore, plans: PlanStore): Fetcher {
+export function createFetcher(session: SessionStore, plans: PlanStore, endpoint = GRAPHQL_ENDPOINT): Fetcher {
   return async (params: FetcherParams, opts?: FetcherOpts) => {
     const introspection = params.operationName === INTROSPECTION_QUERY_NAME;
     const headers = stringHeaders(opts?.headers);
@@ -20,12 +20,12 @@ export function createFetcher(session: SessionStore, plans: PlanStore): Fetcher 
       if (token) headers.authorization = `Bearer ${token}`;
     }
     if (introspection) {
-      return (await postGraphql(params, headers)) as never;
+      return (await postGraphql(params, headers, endpoint)) as never;
     }
     if (!hasHeader(headers, QUERY_PLAN_HEADER)) headers[QUERY_PLAN_HEADER] = 'include';
     const operationName = resolveOperationName(params.query, params.operationName ?? null);
     const run = plans.begin(operationName);
-    const response = await postGraphql({ ...params, operationName }, headers);
+    const response = await postGraphql({ ...params, operationName }, headers, endpoint);
     const plan = takePlan(response);
     plans.finish(
       run,

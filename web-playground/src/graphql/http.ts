@@ -21,18 +21,18 @@ export interface GraphqlRequest {
 }
 
 /**
- * Sends `request` and returns the decoded response. Transport failures and non-JSON bodies are
- * turned into a response with one error, so callers (and the result pane) always get a
- * GraphQL-shaped answer.
+ * Sends `request` to `endpoint` and returns the decoded response. Transport failures and non-JSON
+ * bodies are turned into a response with one error, so callers (and the result pane) always get
+ * a GraphQL-shaped answer.
  */
 export async function postGraphql(
   request: GraphqlRequest,
   headers: Record<string, string>,
-  signal?: AbortSignal,
+  endpoint: string = GRAPHQL_ENDPOINT,
 ): Promise<GraphqlResponse> {
   let response: Response;
   try {
-    response = await fetch(GRAPHQL_ENDPOINT, {
+    response = await fetch(endpoint, {
       method: 'POST',
       credentials: 'same-origin',
       headers: {
@@ -41,10 +41,11 @@ export async function postGraphql(
         ...headers,
       },
       body: JSON.stringify(request),
-      signal,
     });
   } catch (error) {
-    return { errors: [{ message: `Network error: ${describe(error)}` }] };
+    const failed: GraphqlResponse = { errors: [{ message: `Network error: ${describe(error)}` }] };
+    transportFailures.add(failed);
+    return failed;
   }
   const text = await response.text();
   try {
@@ -59,6 +60,13 @@ export async function postGraphql(
   return {
     errors: [{ message: `HTTP ${response.status} ${response.statusText}: ${snippet || '(empty body)'}` }],
   };
+}
+
+const transportFailures = new WeakSet<GraphqlResponse>();
+
+/** True when the request never got an answer (the server may not have judged it at all). */
+export function isTransportFailure(response: GraphqlResponse): boolean {
+  return transportFailures.has(response);
 }
 
 function describe(error: unknown): string {

@@ -41,7 +41,14 @@ function PlanBody({ state }: { state: PlanState }) {
 }
 
 function ReadyPlan({ plan, raw }: { plan: ReadPlan; raw: unknown }) {
-  const views: View[] = plan.kind === 'tree' ? (plan.text ? ['tree', 'text', 'json'] : ['tree', 'json']) : plan.kind === 'text' ? ['text', 'json'] : ['json'];
+  const views: View[] =
+    plan.kind === 'tree'
+      ? plan.text
+        ? ['tree', 'text', 'json']
+        : ['tree', 'json']
+      : plan.kind === 'text'
+        ? ['text', 'json']
+        : ['json'];
   const [chosen, setView] = useState<View>(views[0]);
   const view = views.includes(chosen) ? chosen : views[0];
   return (
@@ -63,10 +70,18 @@ function ReadyPlan({ plan, raw }: { plan: ReadPlan; raw: unknown }) {
         ))}
       </div>
       <div className="pg-plan-content" data-testid="plan-content">
-        {view === 'tree' && plan.kind === 'tree' && (
-          plan.root ? <NodeView node={plan.root} /> : <p className="pg-muted">No subgraph fetch: the gateway answers this operation itself.</p>
+        {view === 'tree' &&
+          plan.kind === 'tree' &&
+          (plan.root ? (
+            <NodeView node={plan.root} />
+          ) : (
+            <p className="pg-muted">No subgraph fetch: the gateway answers this operation itself.</p>
+          ))}
+        {view === 'text' && (
+          <pre className="pg-code" data-testid="plan-text">
+            {plan.kind === 'raw' ? '' : plan.text}
+          </pre>
         )}
-        {view === 'text' && <pre className="pg-code" data-testid="plan-text">{plan.kind === 'raw' ? '' : plan.text}</pre>}
         {view === 'json' && <pre className="pg-code">{JSON.stringify(raw, null, 2)}</pre>}
       </div>
     </div>
@@ -136,7 +151,11 @@ function NodeView({ node }: { node: PlanNode }): ReactNode {
           </li>
           <li>
             <span className="pg-branch">else</span>
-            {node.else_clause ? <NodeView node={node.else_clause} /> : <span className="pg-muted"> nothing</span>}
+            {node.else_clause ? (
+              <NodeView node={node.else_clause} />
+            ) : (
+              <span className="pg-muted"> nothing</span>
+            )}
           </li>
         </Group>
       );
@@ -145,7 +164,17 @@ function NodeView({ node }: { node: PlanNode }): ReactNode {
   }
 }
 
-function Group({ kind, title, hint, children }: { kind: string; title: string; hint: ReactNode; children: ReactNode }) {
+function Group({
+  kind,
+  title,
+  hint,
+  children,
+}: {
+  kind: string;
+  title: string;
+  hint: ReactNode;
+  children: ReactNode;
+}) {
   return (
     <div className={`pg-node pg-node-${kind.toLowerCase()}`} data-kind={kind}>
       <div className="pg-node-title">
@@ -181,7 +210,8 @@ function FetchView({ fetch }: { fetch: FetchNode }) {
       )}
       {fetch.variable_usages?.length > 0 && (
         <div className="pg-fetch-detail">
-          <span className="pg-label">variables</span> <code>{fetch.variable_usages.map((v) => `$${v}`).join(' ')}</code>
+          <span className="pg-label">variables</span>{' '}
+          <code>{fetch.variable_usages.map((v) => `$${v}`).join(' ')}</code>
         </div>
       )}
       {rewrites.length > 0 && (
@@ -205,7 +235,11 @@ function prettyOperation(operation: string): string {
 
 function SubgraphBadge({ name }: { name: string }) {
   return (
-    <span className="pg-subgraph" style={{ '--pg-hue': String(hue(name)) } as CSSProperties} data-testid="plan-subgraph">
+    <span
+      className="pg-subgraph"
+      style={{ '--pg-hue': String(hue(name)) } as CSSProperties}
+      data-testid="plan-subgraph"
+    >
       {name}
     </span>
   );
