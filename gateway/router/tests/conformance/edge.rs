@@ -1,0 +1,311 @@
+//! The HTTP edge over real HTTP: methods, content negotiation, status codes, request errors,
+//! health and readiness, header forwarding. Uses the `shop` fixture subgraphs.
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use router::{Gateway, GatewayConfig, SupergraphState};
+use serde_json::{Value as Json, json};
+
+use crate::fixture::{self, CallLog, FixtureSubgraph};
+
+struct Edge {
+    base: String,
+    calls: CallLog,
+    _subgraphs: Vec<FixtureSubgraph>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for Edge {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn start(config: GatewayConfig) -> Edge {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/bases/shop");
+    let calls: CallLog = Arc::new(Mutex::new(Vec::new()));
+    let mut config = config;
+    let mut subgraphs = Vec::new();
+    for name in ["accounts", "inventory", "products", "reviews"] {
+        let sdl =
+            std::fs::read_to_string(dir.join(format!("subgraphs/{name}.graphql"))).expect("sdl");
+        let data: Json = serde_json::from_str(
+            &std::fs::read_to_string(dir.join(format!("subgraphs/{name}.json"))).expect("data"),
+        )
+        .expect("data json");
+        let server = fixture::start(name, &sdl, data, calls.clone())
+            .await
+            .expect("fixture");
+        config.subgraphs.insert(
+            name.to_string(),
+            router::config::SubgraphOverride {
+                url: Some(server.url.clone()),
+                timeout_ms: None,
+            },
+        );
+        subgraphs.push(server);
+    }
+    let sdl = std::fs::read_to_string(dir.join("supergraph.graphql")).expect("supergraph");
+    let state = SupergraphState::from_sdl(&sdl, &config).expect("state");
+    let gateway = Arc::new(Gateway::new(state, config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(router::serve_on(listener, gateway, async {
+        let _ = stopped.await;
+    }));
+    Edge {
+        base: format!("http://{addr}"),
+        calls,
+        _subgraphs: subgraphs,
+        stop: Some(stop),
+    }
+}
+
+const GQL_RESPONSE: &str = "application/graphql-response+json";
+
+async fn post(edge: &Edge, accept: Option<&str>, body: Json) -> (u16, String, Json) {
+    let mut request = reqwest::Client::new()
+        .post(format!("{}/graphql", edge.base))
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    if let Some(accept) = accept {
+        request = request.header("accept", accept);
+    }
+    let response = request.send().await.expect("send");
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let json = response.json().await.unwrap_or(Json::Null);
+    (status, content_type, json)
+}
+
+fn code(response: &Json) -> Option<&str> {
+    response["errors"][0]["extensions"]["code"].as_str()
+}
+
+#[tokio::test]
+async fn post_query_with_both_media_types() {
+    let edge = start(GatewayConfig::default()).await;
+    let body = json!({"query": "{ me { name } }"});
+    let (status, content_type, response) = post(&edge, Some(GQL_RESPONSE), body.clone()).await;
+    assert_eq!(status, 200);
+    assert!(content_type.starts_with(GQL_RESPONSE), "{content_type}");
+    assert_eq!(response, json!({"data": {"me": {"name": "Ada Lovelace"}}}));
+    let (status, content_type, _) = post(&edge, None, body).await;
+    assert_eq!(status, 200);
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
+}
+
+#[tokio::test]
+async fn get_runs_queries_and_refuses_mutations() {
+    let edge = start(GatewayConfig::default()).await;
+    let client = reqwest::Client::new();
+    let response = client
+        .get(format!("{}/graphql", edge.base))
+        .query(&[
+            ("query", "query($id: ID!) { user(id: $id) { name } }"),
+            ("variables", r#"{"id":"2"}"#),
+        ])
+        .header("accept", GQL_RESPONSE)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status().as_u16(), 200);
+    let json: Json = response.json().await.expect("json");
+    assert_eq!(json, json!({"data": {"user": {"name": "Alan Turing"}}}));
+
+    let response = client
+        .get(format!("{}/graphql", edge.base))
+        .query(&[(
+            "query",
+            "mutation { createProduct(upc: \"4\", name: \"Lamp\") { upc } }",
+        )])
+        .header("accept", GQL_RESPONSE)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status().as_u16(), 405);
+    assert_eq!(
+        response
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok()),
+        Some("POST")
+    );
+    let calls = edge.calls.lock().expect("calls");
+    assert!(
+        calls.iter().all(|c| !c.query.contains("createProduct")),
+        "mutation must not run"
+    );
+}
+
+#[tokio::test]
+async fn parse_and_validation_errors_are_request_errors() {
+    let edge = start(GatewayConfig::default()).await;
+    let (status, _, response) =
+        post(&edge, Some(GQL_RESPONSE), json!({"query": "{ me { name "})).await;
+    assert_eq!(status, 400);
+    assert_eq!(code(&response), Some("GRAPHQL_PARSE_FAILED"));
+    assert!(response.get("data").is_none());
+
+    let (status, _, response) = post(
+        &edge,
+        Some(GQL_RESPONSE),
+        json!({"query": "{\n  me { nope }\n}"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(code(&response), Some("GRAPHQL_VALIDATION_FAILED"));
+    assert_eq!(response["errors"][0]["locations"][0]["line"], json!(2));
+    assert!(response.get("data").is_none());
+
+    // Legacy media type: the same request error answers 200.
+    let (status, _, response) = post(
+        &edge,
+        Some("application/json"),
+        json!({"query": "{ nope }"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(code(&response), Some("GRAPHQL_VALIDATION_FAILED"));
+    assert!(
+        edge.calls.lock().expect("calls").is_empty(),
+        "no subgraph call for bad documents"
+    );
+}
+
+#[tokio::test]
+async fn bad_variables_are_rejected_before_any_fetch() {
+    let edge = start(GatewayConfig::default()).await;
+    let query = "query($id: ID!) { user(id: $id) { name } }";
+    let (status, _, response) = post(
+        &edge,
+        Some(GQL_RESPONSE),
+        json!({"query": query, "variables": {"id": {"x": 1}}}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(code(&response), Some("BAD_USER_INPUT"));
+    assert!(response.get("data").is_none());
+    let (status, _, response) = post(&edge, Some(GQL_RESPONSE), json!({"query": query})).await;
+    assert_eq!(status, 400);
+    assert_eq!(code(&response), Some("BAD_USER_INPUT"));
+    assert!(edge.calls.lock().expect("calls").is_empty());
+}
+
+#[tokio::test]
+async fn malformed_requests() {
+    let edge = start(GatewayConfig::default()).await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/graphql", edge.base);
+    let status = |r: reqwest::Response| r.status().as_u16();
+
+    let not_json = client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(status(not_json), 400);
+    let wrong_type = client
+        .post(&url)
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(status(wrong_type), 415);
+    let no_query = client
+        .post(&url)
+        .header("content-type", "application/json")
+        .header("accept", GQL_RESPONSE)
+        .body("{}")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(status(no_query), 400);
+    let unacceptable = client
+        .post(&url)
+        .header("content-type", "application/json")
+        .header("accept", "text/html")
+        .body(r#"{"query":"{ me { id } }"}"#)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(status(unacceptable), 406);
+}
+
+#[tokio::test]
+async fn body_size_is_limited() {
+    let mut config = GatewayConfig::default();
+    config.limits.max_body_bytes = 256;
+    let edge = start(config).await;
+    let query = format!("{{ me {{ {} }} }}", "name ".repeat(100));
+    let response = reqwest::Client::new()
+        .post(format!("{}/graphql", edge.base))
+        .header("content-type", "application/json")
+        .body(json!({"query": query}).to_string())
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status().as_u16(), 413);
+}
+
+#[tokio::test]
+async fn health_and_ready() {
+    let edge = start(GatewayConfig::default()).await;
+    for path in ["/health", "/ready"] {
+        let response = reqwest::get(format!("{}{path}", edge.base))
+            .await
+            .expect("get");
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn authorization_is_forwarded_to_every_subgraph() {
+    let edge = start(GatewayConfig::default()).await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/graphql", edge.base))
+        .header("content-type", "application/json")
+        .header("authorization", "Bearer token-1")
+        .body(json!({"query": "{ me { name reviews { body } } }"}).to_string())
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status().as_u16(), 200);
+    let calls = edge.calls.lock().expect("calls");
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert!(
+        calls
+            .iter()
+            .all(|c| c.authorization.as_deref() == Some("Bearer token-1"))
+    );
+}
+
+#[tokio::test]
+async fn query_plan_is_exposed_when_configured() {
+    let config = GatewayConfig {
+        expose_query_plan: true,
+        ..GatewayConfig::default()
+    };
+    let edge = start(config).await;
+    let (_, _, response) = post(&edge, None, json!({"query": "{ me { name } }"})).await;
+    assert_eq!(
+        response["extensions"]["queryPlan"]["node"]["kind"],
+        json!("Fetch")
+    );
+}
