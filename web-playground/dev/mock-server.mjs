@@ -17,6 +17,7 @@ import { buildSchema, graphql, parse, Kind } from 'graphql';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
+// Mirrors the identity subgraph's auth shapes (subgraphs/identity/src/graphql) plus a blog field.
 const schema = buildSchema(`
   type Query {
     "The signed-in user (identity)."
@@ -25,13 +26,20 @@ const schema = buildSchema(`
     posts(first: Int = 10): [Post!]!
   }
   type Mutation {
-    login(input: LoginInput!): AuthPayload!
+    login(email: String!, password: String!): AuthPayload!
+    "Exchanges a refresh token for a new access and refresh token (the old one is spent)."
     refreshToken(refreshToken: String!): AuthPayload!
-    logout(refreshToken: String!): Boolean!
+    logout(refreshToken: String, all: Boolean! = false): Boolean!
   }
-  input LoginInput { email: String!, password: String! }
-  type AuthPayload { accessToken: String!, refreshToken: String!, expiresAt: String!, user: User! }
-  type User { id: ID!, email: String!, displayName: String, posts: [Post!]! }
+  type AuthPayload {
+    accessToken: String!
+    refreshToken: String!
+    tokenType: String!
+    "Access token expiry, unix seconds."
+    expiresAt: Int!
+    user: User!
+  }
+  type User { id: ID!, username: String!, email: String!, posts: [Post!]! }
   type Post { id: ID!, title: String!, author: User! }
 `);
 
@@ -74,7 +82,8 @@ class MockState {
     return {
       accessToken: `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.mock`,
       refreshToken,
-      expiresAt: new Date((now + this.tokenTtl) * 1000).toISOString(),
+      tokenType: 'Bearer',
+      expiresAt: now + this.tokenTtl,
       user: userView(user),
     };
   }
@@ -88,8 +97,8 @@ class MockState {
         return userView(user);
       },
       posts: ({ first }) => posts.slice(0, first).map(postView),
-      login: ({ input }) => {
-        if (input.email !== admin.email || input.password !== admin.password) {
+      login: ({ email, password }) => {
+        if (email !== admin.email || password !== admin.password) {
           throw new Error('Invalid email or password');
         }
         return this.issue(admin);
@@ -99,7 +108,10 @@ class MockState {
         if (!this.refreshTokens.delete(refreshToken)) throw new Error('Invalid refresh token');
         return this.issue(admin);
       },
-      logout: ({ refreshToken }) => this.refreshTokens.delete(refreshToken),
+      logout: ({ refreshToken, all }) => {
+        if (all) this.refreshTokens.clear();
+        return refreshToken ? this.refreshTokens.delete(refreshToken) : true;
+      },
     };
   }
 }
@@ -108,7 +120,7 @@ function userView(user) {
   return {
     id: user.id,
     email: user.email,
-    displayName: 'Admin',
+    username: 'admin',
     posts: () => posts.filter((p) => p.authorId === user.id).map(postView),
   };
 }

@@ -1,11 +1,13 @@
 // The identity subgraph's auth operations, as the playground sends them through the gateway.
-// Kept in one place so a schema change means editing only these strings. The login input is
-// written inline from two scalar variables so the playground does not depend on the name of the
-// input type.
+// Kept in one place so a schema change means editing only these strings. They match
+// `subgraphs/identity/src/graphql/mutation.rs`: `login(email:, password:)`,
+// `refreshToken(refreshToken:)` and `logout(refreshToken:, all:)`, with `AuthPayload.expiresAt` in
+// unix seconds. (Should `login` move to an input object, write
+// `login(input: { email: $email, password: $password })`: the variables stay the same.)
 
 /** Returns `{ accessToken refreshToken expiresAt user { id email } }` under `login`. */
 export const LOGIN_MUTATION = `mutation PlaygroundLogin($email: String!, $password: String!) {
-  login(input: { email: $email, password: $password }) {
+  login(email: $email, password: $password) {
     accessToken
     refreshToken
     expiresAt
