@@ -5,7 +5,7 @@
 // `extensions.queryPlan` when asked with `x-query-plan: include`. Development only: the CI test
 // runs against `platform dev`.
 //
-//   node dev/mock-server.mjs            # PORT=4000, MOCK_TOKEN_TTL=120 (seconds)
+//   node dev/mock-server.mjs   # PORT=4000, MOCK_TOKEN_TTL=120 (seconds), MOCK_EXPOSE_QUERY_PLAN=1
 //
 // Also imported by the unit tests (`startMockGateway`) as a real HTTP peer for the session code.
 import { createServer } from 'node:http';
@@ -57,8 +57,9 @@ const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** Users and posts are fixed; tokens are per gateway instance. */
 class MockState {
-  constructor(tokenTtl) {
+  constructor(tokenTtl, exposeQueryPlan) {
     this.tokenTtl = tokenTtl;
+    this.exposeQueryPlan = exposeQueryPlan;
     this.refreshTokens = new Map(); // live refresh token -> user id
     /** Every /graphql request: `{ headers, body }`, for tests to inspect. */
     this.requests = [];
@@ -234,7 +235,7 @@ async function handleGraphql(state, req, res) {
     operationName: body.operationName,
   });
   const response = JSON.parse(JSON.stringify(result));
-  if (req.headers['x-query-plan'] === 'include' && result.data) {
+  if (state.exposeQueryPlan && req.headers['x-query-plan'] === 'include' && result.data) {
     const plan = fakePlan(body.query, body.operationName);
     if (plan) response.extensions = { ...(response.extensions ?? {}), queryPlan: plan };
   }
@@ -250,8 +251,8 @@ function send(res, status, value) {
  * Starts the mock on 127.0.0.1 (`port` 0 picks a free one). Resolves to `{ url, state, close }`;
  * `url` has no trailing slash.
  */
-export function startMockGateway({ port = 0, tokenTtl = 120 } = {}) {
-  const state = new MockState(tokenTtl);
+export function startMockGateway({ port = 0, tokenTtl = 120, exposeQueryPlan = true } = {}) {
+  const state = new MockState(tokenTtl, exposeQueryPlan);
   const server = createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     try {
@@ -285,6 +286,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const gateway = await startMockGateway({
     port: Number(process.env.PORT ?? 4000),
     tokenTtl: Number(process.env.MOCK_TOKEN_TTL ?? 120),
+    exposeQueryPlan: process.env.MOCK_EXPOSE_QUERY_PLAN !== '0',
   });
   console.log(`mock gateway on ${gateway.url}/ (sign in as ${admin.email} / ${admin.password})`);
 }

@@ -96,7 +96,9 @@ test(
     );
 
     const planContent = page.getByTestId('plan-content');
-    await planContent.waitFor();
+    const planMissing = page.getByTestId('plan-missing');
+    await planContent.or(planMissing).first().waitFor();
+    if (await planMissing.isVisible()) assert.fail(`no query plan: ${await planMissing.innerText()}`);
     const fetches = page.getByTestId('plan-fetch');
     const fetchCount = await fetches.count();
     if (fetchCount > 0) {
