@@ -2,7 +2,7 @@
 // variables and headers) and the query-plan pane beside it.
 import { explorerPlugin } from '@graphiql/plugin-explorer';
 import { GraphiQL } from 'graphiql';
-import { useMemo, useState } from 'react';
+import { useState } from 'react';
 import { SignInPanel } from './auth/SignInPanel';
 import { SessionStore } from './auth/session';
 import { createFetcher, INTROSPECTION_QUERY_NAME } from './graphql/fetcher';
@@ -23,14 +23,14 @@ query Me {
 }
 `;
 
-// Created once per page: the plugin and stores must keep their identity across renders.
-const explorer = explorerPlugin();
-const plugins = [explorer];
+// One of each per page, outside React: they must keep their identity across renders (and
+// StrictMode's double invocations), and the session's refresh timer must exist only once.
+const plugins = [explorerPlugin()];
+const session = new SessionStore();
+const plans = new PlanStore();
+const fetcher = createFetcher(session, plans);
 
 export function App() {
-  const session = useMemo(() => new SessionStore(), []);
-  const plans = useMemo(() => new PlanStore(), []);
-  const fetcher = useMemo(() => createFetcher(session, plans), [session, plans]);
   const [planOpen, setPlanOpen] = useState(true);
 
   return (
