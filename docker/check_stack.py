@@ -126,6 +126,7 @@ def check_compose(p: Problems, root: Path) -> dict:
             p.check(svc.get("restart") in {"always", "unless-stopped", "on-failure"}, at,
                     "long-running service needs a restart policy")
             p.check("healthcheck" in svc or name in NO_HEALTHCHECK_OK, at, "has no healthcheck")
+        p.check("logging" in svc, at, "needs bounded logging (x-logging)")
         limits = svc.get("deploy", {}).get("resources", {}).get("limits", {})
         p.check("cpus" in limits and "memory" in limits, at, "needs deploy.resources.limits cpus+memory")
         if "ports" in svc and name not in {"lb"}:
