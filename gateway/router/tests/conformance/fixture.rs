@@ -157,7 +157,26 @@ async fn handle(
         gql = gql.operation_name(name);
     }
     let response = state.schema.execute(gql).await;
-    axum::Json(response).into_response()
+    let mut json = serde_json::to_value(&response).unwrap_or(Json::Null);
+    if let Some(Json::Array(errors)) = json.get_mut("errors") {
+        for error in errors {
+            let path = error
+                .get_mut("extensions")
+                .and_then(Json::as_object_mut)
+                .and_then(|ext| ext.remove("$path"));
+            if let (Some(path), Some(error)) = (path, error.as_object_mut()) {
+                error.insert("path".into(), path);
+                if error
+                    .get("extensions")
+                    .and_then(Json::as_object)
+                    .is_some_and(Map::is_empty)
+                {
+                    error.remove("extensions");
+                }
+            }
+        }
+    }
+    axum::Json(json).into_response()
 }
 
 fn build_schema(sdl: &str, data: Json) -> Result<Schema, String> {
@@ -480,7 +499,21 @@ fn build_field(
                         .map(|(k, v)| Ok((k.to_string(), v.clone().into_json()?)))
                         .collect::<Result<Map<String, Json>, serde_json::Error>>()?,
                 );
-                let value = evaluate(raw, &owner, &args)?;
+                // async-graphql's dynamic schema leaves field errors without a `path`; carry it
+                // in an extension that `handle` moves into place.
+                let path = ctx
+                    .ctx
+                    .path_node
+                    .as_ref()
+                    .and_then(|p| serde_json::to_value(p).ok());
+                let value = evaluate(raw, &owner, &args).map_err(|e| match &path {
+                    Some(path) => e.extend_with(|_, ext| {
+                        if let Ok(path) = Value::from_json(path.clone()) {
+                            ext.set("$path", path);
+                        }
+                    }),
+                    None => e,
+                })?;
                 Ok(to_field_value(&store, &kinds, &ty, value))
             })
         },
