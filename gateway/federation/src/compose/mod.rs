@@ -78,11 +78,7 @@ pub fn compose(subgraphs: &[SubgraphInput]) -> Result<ComposedSupergraph, Vec<Co
     if !errors.is_empty() {
         return Err(errors);
     }
-    let merged = merge::merge(&models);
-    let merged = match merged {
-        Ok(m) => m,
-        Err(e) => return Err(e),
-    };
+    let merged = merge::merge(&models)?;
     let unsatisfiable = satisfiability::check(&models, &merged.model);
     if !unsatisfiable.is_empty() {
         return Err(unsatisfiable);
