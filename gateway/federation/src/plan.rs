@@ -41,6 +41,11 @@
 //!   of the path to every item (output rewrites can point inside lists).
 //!   `@interfaceObject` input rewrites look like `[TypenameEquals("Book"), Key("__typename")]`
 //!   = `"Media"` and are applied to each representation before deduplication.
+//! - An entity fetch's `requires` is always a list of [`RequireSelection::InlineFragment`]s
+//!   with a type condition, one per entity type the fetch serves (a `Flatten` path does not
+//!   filter by type, e.g. `media.@` holds both `Book`s and `Movie`s). An object that matches
+//!   none of them is not about this fetch and must be skipped, not sent as an empty
+//!   representation.
 //! - An entity fetch whose `Flatten` collects no object with a complete representation
 //!   should not be sent at all (no `_entities` call with an empty list).
 //! - `Sequence` and `Parallel` may nest (a mutation plan is a `Sequence` of per-root-field
