@@ -214,8 +214,11 @@ def check_side_configs(p: Problems, root: Path, compose: dict) -> None:
     static_targets = {t for job in prom["scrape_configs"] for sc in job.get("static_configs", []) for t in sc["targets"]}
     dns_names = {(n, sd["port"]) for job in prom["scrape_configs"] for sd in job.get("dns_sd_configs", []) for n in sd["names"]}
     p.check(("gateway", GATEWAY_PORT) in dns_names, "prometheus.yml", "must discover every gateway replica via DNS on :4000")
+    for name, _port in dns_names:
+        p.check(name in services, "prometheus.yml", f"DNS name {name} is not a compose service")
     for sub, port in SUBGRAPHS.items():
-        p.check(f"{sub}:{port}" in static_targets, "prometheus.yml", f"does not scrape {sub}:{port}")
+        p.check(f"{sub}:{port}" in static_targets or (sub, port) in dns_names, "prometheus.yml",
+                f"does not scrape {sub}:{port}")
     for target in static_targets:
         host = target.split(":")[0]
         p.check(host in services or host == "localhost", "prometheus.yml", f"target {target} is not a compose service")
@@ -296,25 +299,29 @@ def check_k8s(p: Problems, path: Path) -> None:
         pod = dep["spec"]["template"]["spec"]
         container = pod["containers"][0]
         env = {e["name"]: e.get("value", "") for e in container.get("env", [])}
-        check_secret_env(p, at, env)
         listen_key = "PLATFORM__GATEWAY__LISTEN" if name == "gateway" else f"PLATFORM__SUBGRAPHS__{name.upper()}__LISTEN"
         p.check(env.get(listen_key, "").endswith(f":{port}"), at, f"{listen_key} must end in :{port}")
         p.check([cp["containerPort"] for cp in container["ports"]] == [port], at, f"container port must be {port}")
         p.check(container.get("livenessProbe", {}).get("httpGet", {}).get("path") == "/health", at, "liveness probe must be /health")
         p.check(container.get("readinessProbe", {}).get("httpGet", {}).get("path") == "/ready", at, "readiness probe must be /ready")
-        sc, psc = container.get("securityContext", {}), pod.get("securityContext", {})
+        psc = pod.get("securityContext", {})
         p.check(psc.get("runAsNonRoot") is True and psc.get("seccompProfile", {}).get("type") == "RuntimeDefault", at,
                 "pod must run as non-root with seccomp RuntimeDefault")
-        p.check(sc.get("readOnlyRootFilesystem") is True and sc.get("allowPrivilegeEscalation") is False
-                and sc.get("capabilities", {}).get("drop") == ["ALL"], at,
-                "container must be read-only, without privilege escalation, all capabilities dropped")
-        mounts = {m["name"]: m["mountPath"] for m in container.get("volumeMounts", [])}
         secret_items = {i["path"] for v in pod.get("volumes", []) if "secret" in v for i in v["secret"].get("items", [])}
-        for key, value in env.items():
-            if key.endswith("_FILE"):
-                base = mounts.get("secrets", "")
-                p.check(value.startswith(base + "/") and value[len(base) + 1:] in secret_items, at,
-                        f"{key} points at {value}, which the secret volume does not provide")
+        for box in pod.get("initContainers", []) + pod["containers"]:
+            box_at = f"{at} container {box['name']}"
+            sc = box.get("securityContext", {})
+            p.check(sc.get("readOnlyRootFilesystem") is True and sc.get("allowPrivilegeEscalation") is False
+                    and sc.get("capabilities", {}).get("drop") == ["ALL"], box_at,
+                    "container must be read-only, without privilege escalation, all capabilities dropped")
+            box_env = {e["name"]: e.get("value", "") for e in box.get("env", [])}
+            check_secret_env(p, box_at, box_env)
+            mounts = {m["name"]: m["mountPath"] for m in box.get("volumeMounts", [])}
+            for key, value in box_env.items():
+                if key.endswith("_FILE"):
+                    base = mounts.get("secrets", "")
+                    p.check(bool(base) and value.startswith(base + "/") and value[len(base) + 1:] in secret_items, box_at,
+                            f"{key} points at {value}, which the secret volume does not provide")
         svc = services.get(name)
         p.check(svc is not None and svc["spec"]["ports"][0]["port"] == port, at, f"needs Service {name} on port {port}")
         if name != "gateway":

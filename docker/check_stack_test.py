@@ -70,7 +70,8 @@ class StackChecks(unittest.TestCase):
         self.assert_problem("subgraph URL for blog must be blog:4004")
 
     def test_subgraph_not_scraped(self) -> None:
-        self.edit("docker/prometheus.yml", '"audit:4003"', '"audit:4009"')
+        self.edit("docker/prometheus.yml", "names: [audit]\n        type: A\n        port: 4003",
+                  "names: [audit]\n        type: A\n        port: 4009")
         self.assert_problem("does not scrape audit:4003")
 
     def test_secret_inline_in_environment(self) -> None:
@@ -125,6 +126,11 @@ class StackChecks(unittest.TestCase):
     def test_container_may_escalate(self) -> None:
         self.edit("production.yaml", "allowPrivilegeEscalation: false", "allowPrivilegeEscalation: true")
         self.assert_problem("without privilege escalation")
+
+    def test_init_container_reads_unmounted_secret(self) -> None:
+        self.edit("production.yaml", "value: /run/secrets/platform/database-url",
+                  "value: /run/secrets/platform/db-url")
+        self.assert_problem("points at /run/secrets/platform/db-url, which the secret volume does not provide")
 
     def test_secret_object_in_manifests(self) -> None:
         with self.rendered.open("a", encoding="utf-8") as handle:
