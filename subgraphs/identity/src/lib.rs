@@ -5,10 +5,14 @@
 //! not for: what a user may do (authz grants roles and permissions through [`RoleSource`]),
 //! the audit trail (it only emits events).
 
+pub mod accounts;
 pub mod config;
 pub mod events;
+pub mod graphql;
 pub mod mail;
 pub mod password;
+pub mod service;
+pub mod signing;
 pub mod store;
 pub mod throttle;
 pub mod tokens;

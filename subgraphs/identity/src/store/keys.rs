@@ -84,13 +84,8 @@ pub async fn active_count(db: &Db) -> Result<i64, DbError> {
 }
 
 /// Adds `row` as the active key and schedules every other active key to retire at
-/// `retire_at`. Returns the kids scheduled for retirement.
-pub async fn rotate(
-    db: &Db,
-    row: KeyRow,
-    retire_at: i64,
-    events: Vec<kit::events::EventEnvelope>,
-) -> Result<Vec<String>, DbError> {
+/// `retire_at`, with a `signing_key.rotated` event. Returns the kids scheduled for retirement.
+pub async fn rotate(db: &Db, row: KeyRow, retire_at: i64) -> Result<Vec<String>, DbError> {
     kit::db_tx!(db, |conn| async move {
         let retiring: Vec<String> = sk::table
             .filter(sk::retired_at.is_null())
@@ -105,7 +100,8 @@ pub async fn rotate(
             .values(&row)
             .execute(conn)
             .await?;
-        super::enqueue_events(conn, &events).await?;
+        let event = crate::events::signing_key_rotated(&row.kid, &retiring);
+        super::enqueue_events(conn, &[event]).await?;
         Ok(retiring)
     })
 }

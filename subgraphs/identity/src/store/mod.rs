@@ -40,24 +40,16 @@ pub(crate) fn violated_unique(error: &diesel::result::Error) -> Option<String> {
     )
 }
 
-/// Writes `events` to the transactional outbox on `conn`, inside the caller's transaction.
-///
-/// SEAM: `kit::events` has no outbox writer yet; until it lands, events are logged only. When
-/// `kit::events::outbox::enqueue` exists, call it here for each event; every caller already
-/// passes the transaction's connection.
-pub(crate) async fn enqueue_events<C: Send>(
-    _conn: &mut C,
+/// Writes `events` to the transactional outbox on `conn`, inside the caller's transaction, so
+/// an event exists if and only if its change does. Every write function takes its events.
+pub(crate) async fn enqueue_events<C: kit::events::outbox::OutboxConnection>(
+    conn: &mut C,
     events: &[kit::events::EventEnvelope],
 ) -> Result<(), diesel::result::Error> {
-    for event in events {
-        tracing::info!(
-            event_type = %event.event_type,
-            event_id = %event.id,
-            subject = %event.subject.id,
-            "identity event"
-        );
+    if events.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    kit::events::outbox::enqueue_all(conn, events).await
 }
 
 /// A write refused by a unique constraint, naming the input field it concerns.

@@ -263,13 +263,13 @@ pub async fn update_profile(
     })
 }
 
-/// Stores a new password hash, optionally revoking every session, with `events`.
+/// Stores a new password hash and revokes every session except `keep_session`, with `events`.
 pub async fn set_password(
     db: &Db,
     user_id: &str,
     password_hash: String,
     now: i64,
-    revoke_sessions: bool,
+    keep_session: Option<String>,
     events: Vec<kit::events::EventEnvelope>,
 ) -> Result<(), DbError> {
     let id = user_id.to_owned();
@@ -281,13 +281,16 @@ pub async fn set_password(
             ))
             .execute(conn)
             .await?;
-        if revoke_sessions {
-            use super::schema::refresh_tokens as rt;
-            diesel::update(rt::table.filter(rt::user_id.eq(&id)))
-                .set(rt::revoked.eq(true))
-                .execute(conn)
-                .await?;
-        }
+        use super::schema::refresh_tokens as rt;
+        let keep = keep_session.clone().unwrap_or_default();
+        diesel::update(
+            rt::table
+                .filter(rt::user_id.eq(&id))
+                .filter(rt::family_id.ne(&keep)),
+        )
+        .set(rt::revoked.eq(true))
+        .execute(conn)
+        .await?;
         super::enqueue_events(conn, &events).await?;
         Ok(())
     })

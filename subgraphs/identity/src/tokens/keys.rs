@@ -167,3 +167,23 @@ impl KeyRing {
         self.snapshot.read().jwks.clone()
     }
 }
+
+/// Identity verifies its own tokens against the ring directly, without fetching its JWKS.
+impl kit::auth::KeySource for KeyRing {
+    fn key<'a>(
+        &'a self,
+        kid: &'a str,
+    ) -> futures::future::BoxFuture<
+        'a,
+        Result<Option<kit::auth::VerificationKey>, kit::auth::AuthError>,
+    > {
+        Box::pin(async move {
+            let snapshot = self.snapshot.read().clone();
+            snapshot
+                .jwks
+                .find(kid)
+                .map(kit::auth::VerificationKey::from_jwk)
+                .transpose()
+        })
+    }
+}

@@ -1,0 +1,194 @@
+//! Starting identity: migrations, signing keys, bootstrap admin, and the HTTP routes
+//! (`/graphql`, `/.well-known/jwks.json`, `/health`).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::{BatchRequest, ObjectType, Schema, SubscriptionType};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use kit::auth::{AuthConfig, TokenVerifier};
+use kit::db::Db;
+use kit::events::Actor;
+
+use crate::accounts::{BootstrapError, Identity};
+use crate::config::IdentityConfig;
+use crate::password::{PasswordError, Passwords};
+use crate::signing::{self, SigningError};
+use crate::tokens::{KeyRing, RoleSource};
+use crate::{graphql, mail};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("cannot migrate the identity database: {0}")]
+    Migrate(kit::db::DbError),
+    #[error(transparent)]
+    Signing(#[from] SigningError),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    #[error(transparent)]
+    Mail(#[from] mail::MailError),
+    #[error(transparent)]
+    Bootstrap(#[from] BootstrapError),
+}
+
+/// How identity runs.
+pub struct IdentityOptions {
+    pub config: IdentityConfig,
+    /// Development: `devMails` exists, and an empty database may start without an admin.
+    pub development: bool,
+    /// Where roles and permissions for tokens come from (authz); `NoRoles` until wired.
+    pub roles: Arc<dyn RoleSource>,
+}
+
+/// A started identity: the use cases and the schema, ready to be served.
+pub struct IdentityApp {
+    pub identity: Identity,
+    router: Router,
+    refresher: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for IdentityApp {
+    fn drop(&mut self) {
+        self.refresher.abort();
+    }
+}
+
+impl IdentityApp {
+    /// Migrates `db`, makes sure a signing key exists, creates the bootstrap admin, and builds
+    /// the routes. Fails with a message naming the problem when the service must not start.
+    pub async fn start(db: Db, options: IdentityOptions) -> Result<Self, StartError> {
+        let IdentityOptions {
+            config,
+            development,
+            roles,
+        } = options;
+        config.validate()?;
+        db.migrate(&crate::store::MIGRATIONS)
+            .await
+            .map_err(StartError::Migrate)?;
+        db.migrate(&kit::events::OUTBOX_MIGRATIONS)
+            .await
+            .map_err(StartError::Migrate)?;
+        signing::ensure_signing_key(&db).await?;
+        let keys = KeyRing::default();
+        signing::reload(&db, &keys).await?;
+        let passwords = Passwords::new(&config.password)?;
+        let mailer = mail::from_config(&config.mail, &db)?;
+        let auth = AuthConfig {
+            issuer: config.issuer.clone(),
+            audience: config.audience.clone(),
+            ..AuthConfig::default()
+        };
+        let refresh_every = Duration::from_secs(config.key_refresh_seconds.max(1));
+        let identity = Identity::new(db.clone(), config, passwords, keys.clone(), mailer, roles);
+        identity.bootstrap(!development).await?;
+        let refresher = tokio::spawn(refresh_keys(db, keys.clone(), refresh_every));
+        let verifier = TokenVerifier::new(Arc::new(keys.clone()), &auth);
+        let router = if development {
+            routes(graphql::dev_schema(identity.clone()), verifier, keys)
+        } else {
+            routes(graphql::schema(identity.clone()), verifier, keys)
+        };
+        Ok(Self {
+            identity,
+            router,
+            refresher,
+        })
+    }
+
+    /// The HTTP routes. Serve with `into_make_service_with_connect_info::<SocketAddr>()` so
+    /// login throttling sees client addresses.
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+}
+
+/// Reloads the key ring periodically so a rotation by `platform keys rotate` (another process)
+/// is picked up, and retired keys leave the JWKS on time.
+async fn refresh_keys(db: Db, keys: KeyRing, every: Duration) {
+    let mut interval = tokio::time::interval(every);
+    interval.tick().await;
+    loop {
+        interval.tick().await;
+        if let Err(error) = signing::reload(&db, &keys).await {
+            tracing::warn!(%error, "cannot reload signing keys");
+        }
+    }
+}
+
+/// The schema with its type erased, so development and production schemas share the routes.
+type Executor = Arc<
+    dyn Fn(BatchRequest) -> futures::future::BoxFuture<'static, async_graphql::BatchResponse>
+        + Send
+        + Sync,
+>;
+
+#[derive(Clone)]
+struct AppState {
+    execute: Executor,
+    verifier: TokenVerifier,
+    keys: KeyRing,
+}
+
+fn routes<Q, M, S>(schema: Schema<Q, M, S>, verifier: TokenVerifier, keys: KeyRing) -> Router
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let execute: Executor = Arc::new(move |request| {
+        let schema = schema.clone();
+        Box::pin(async move { schema.execute_batch(request).await })
+    });
+    Router::new()
+        .route("/graphql", axum::routing::post(graphql_post))
+        .route("/.well-known/jwks.json", get(jwks))
+        .route("/health", get(|| async { "ok" }))
+        .with_state(AppState {
+            execute,
+            verifier,
+            keys,
+        })
+}
+
+async fn jwks(State(state): State<AppState>) -> Response {
+    (
+        [(axum::http::header::CACHE_CONTROL, "public, max-age=60")],
+        Json(state.keys.jwks()),
+    )
+        .into_response()
+}
+
+async fn graphql_post(
+    State(state): State<AppState>,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Json(request): Json<BatchRequest>,
+) -> Response {
+    let auth = match state.verifier.authenticate(&headers).await {
+        Ok(auth) => auth,
+        Err(error) => {
+            tracing::debug!(%error, "rejected access token");
+            let response = async_graphql::Response::from_errors(vec![
+                error
+                    .to_graphql_error()
+                    .into_server_error(async_graphql::Pos::default()),
+            ]);
+            return (StatusCode::OK, Json(response)).into_response();
+        }
+    };
+    let actor = Actor::from_request(
+        auth.user_id.clone(),
+        &headers,
+        peer.map(|axum::Extension(ConnectInfo(addr))| addr.ip()),
+    );
+    let request = request.data(auth).data(actor);
+    Json((state.execute)(request).await).into_response()
+}
