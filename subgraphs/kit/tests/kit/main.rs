@@ -1,4 +1,5 @@
 //! The kit's integration tests: real SQLite files in temp dirs, PostgreSQL at `DATABASE_URL`
 //! when set, real HTTP on 127.0.0.1.
 mod db;
+mod service;
 mod support;
