@@ -271,6 +271,24 @@ def check_side_configs(p: Problems, root: Path, compose: dict) -> None:
                     p.check(ident in GATEWAY_METRICS, where, f"panel {panel.get('title')!r} queries unknown metric {ident}")
 
 
+def check_build_context(p: Problems, root: Path) -> None:
+    """`.dockerignore` keeps secrets and build output out, and keeps what the image copies in."""
+    ignore_path = root.parent / ".dockerignore"
+    if not ignore_path.is_file():
+        p.add(".dockerignore", "missing")
+        return
+    patterns = {line.strip().rstrip("/") for line in ignore_path.read_text(encoding="utf-8").splitlines()
+                if line.strip() and not line.startswith("#")}
+    for needed in (".git", "target", "**/node_modules"):
+        p.check(needed in patterns, ".dockerignore", f"must exclude {needed}")
+    p.check("docker" in patterns or "docker/secrets" in patterns, ".dockerignore", "must exclude docker/secrets")
+    dockerfile = (root / "Dockerfile").read_text(encoding="utf-8")
+    for source in re.findall(r"^COPY\s+(?!--from)(\S+)\s", dockerfile, re.M):
+        top = source.rstrip("/").split("/")[0]
+        if top != ".":
+            p.check(top not in patterns, ".dockerignore", f"excludes {top}, which the Dockerfile copies")
+
+
 def check_k8s(p: Problems, path: Path) -> None:
     docs = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
     where = path.name
@@ -372,6 +390,7 @@ def main(argv: list[str]) -> int:
     problems = Problems()
     compose = check_compose(problems, root)
     check_side_configs(problems, root, compose)
+    check_build_context(problems, root)
     for rendered in argv[2:]:
         check_k8s(problems, Path(rendered))
     for item in problems.items:

@@ -26,6 +26,7 @@ def run_checks(root: Path, rendered: list[Path]) -> list[str]:
     problems = check_stack.Problems()
     compose = check_stack.check_compose(problems, root)
     check_stack.check_side_configs(problems, root, compose)
+    check_stack.check_build_context(problems, root)
     for path in rendered:
         check_stack.check_k8s(problems, path)
     return problems.items
@@ -45,6 +46,7 @@ class StackChecks(unittest.TestCase):
         self.tmp = Path(tempfile.mkdtemp(prefix="check-stack-"))
         self.root = self.tmp / "docker"
         shutil.copytree(HERE, self.root, ignore=shutil.ignore_patterns("secrets", "__pycache__"))
+        shutil.copy(HERE.parent / ".dockerignore", self.tmp / ".dockerignore")
         self.rendered = self.tmp / "production.yaml"
         self.rendered.write_text(self.rendered_text, encoding="utf-8")
 
@@ -131,6 +133,15 @@ class StackChecks(unittest.TestCase):
         self.edit("production.yaml", "value: /run/secrets/platform/database-url",
                   "value: /run/secrets/platform/db-url")
         self.assert_problem("points at /run/secrets/platform/db-url, which the secret volume does not provide")
+
+    def test_build_context_excludes_copied_config(self) -> None:
+        with (self.tmp / ".dockerignore").open("a", encoding="utf-8") as handle:
+            handle.write("config\n")
+        self.assert_problem("excludes config, which the Dockerfile copies")
+
+    def test_build_context_ships_git(self) -> None:
+        self.edit(".dockerignore", "\n.git\n", "\n")
+        self.assert_problem("must exclude .git")
 
     def test_secret_object_in_manifests(self) -> None:
         with self.rendered.open("a", encoding="utf-8") as handle:
