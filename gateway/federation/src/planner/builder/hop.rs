@@ -1,0 +1,331 @@
+//! Hops: entity fetches to other subgraphs, through keys, with `@requires` inputs.
+use super::super::PlanError;
+use super::super::groups::{GroupId, merge_requires};
+use super::super::normalize::{NField, NSel};
+use super::super::selection::{OutItem, OutSel, Pos};
+use super::{Builder, RespPath, tree_to_nsel};
+use crate::plan::{FetchRewrite, RequireSelection, RewritePathElement};
+use crate::supergraph::GraphId;
+use crate::supergraph::field_set::{FieldSetItem, FieldSetTree};
+use apollo_compiler::Name;
+use std::collections::BTreeSet;
+
+impl Builder<'_> {
+    /// Moves `fields` (not resolvable in `g`'s subgraph on `parent`) to entity fetches.
+    pub(super) fn hop(
+        &mut self,
+        g: GroupId,
+        pos: &Pos,
+        parent: &Name,
+        fields: Vec<NField>,
+        path: &RespPath,
+    ) -> Result<(), PlanError> {
+        let graph = self.groups[g].graph;
+        struct Need {
+            field: NField,
+            targets: Vec<(GraphId, bool)>,
+            via: Name,
+        }
+        let mut needs = Vec::new();
+        for field in fields {
+            let mut targets: Vec<_> = self
+                .resolving_graphs(parent, &field.name)
+                .into_iter()
+                .filter(|(x, requires)| *x != graph || *requires)
+                .collect();
+            let mut via = parent.clone();
+            if targets.is_empty()
+                && let Some((iface, graphs)) = self.interface_object_route(parent, &field.name)
+            {
+                via = iface;
+                targets = graphs;
+            }
+            if targets.is_empty() {
+                return Err(PlanError::Unresolvable {
+                    type_name: parent.to_string(),
+                    field: field.name.to_string(),
+                    from: self.graph_name(graph),
+                });
+            }
+            needs.push(Need {
+                field,
+                targets,
+                via,
+            });
+        }
+        let direct_deps: BTreeSet<GroupId> = [g].into();
+        while !needs.is_empty() {
+            // Greedy cover: the subgraph serving most of the remaining fields, preferring one
+            // already called at this path, then the cheapest, then join__Graph order.
+            let mut candidates: Vec<GraphId> = needs
+                .iter()
+                .flat_map(|n| n.targets.iter().map(|(x, _)| *x))
+                .collect();
+            candidates.sort_unstable();
+            candidates.dedup();
+            let best = candidates
+                .iter()
+                .copied()
+                .max_by_key(|x| {
+                    let count = needs
+                        .iter()
+                        .filter(|n| n.targets.iter().any(|(t, _)| t == x))
+                        .count();
+                    let existing = self.groups.iter().any(|gr| {
+                        gr.root_kind.is_none()
+                            && gr.graph == *x
+                            && gr.merge_path == *path
+                            && gr.deps == direct_deps
+                    });
+                    let cost: usize = needs
+                        .iter()
+                        .filter(|n| n.targets.iter().any(|(t, _)| t == x))
+                        .map(|n| {
+                            let Ok(ty) = self.field_type(&n.via, &n.field.name) else {
+                                return 0;
+                            };
+                            self.remote_cost(*x, ty.inner_named_type(), &n.field.selections, 0)
+                        })
+                        .sum();
+                    (
+                        count,
+                        existing,
+                        std::cmp::Reverse(cost),
+                        std::cmp::Reverse(*x),
+                    )
+                })
+                .ok_or(PlanError::Internal("no hop candidate"))?;
+            let (chosen, rest): (Vec<Need>, Vec<Need>) = needs
+                .into_iter()
+                .partition(|n| n.targets.iter().any(|(t, _)| *t == best));
+            needs = rest;
+            let mut plain: Vec<(Name, Vec<NSel>)> = Vec::new();
+            for need in chosen {
+                let requires = need.targets.iter().any(|(t, r)| *t == best && *r);
+                if requires {
+                    self.hop_with_requires(g, pos, parent, &need.via, best, need.field, path)?;
+                } else {
+                    match plain.iter_mut().find(|(v, _)| *v == need.via) {
+                        Some((_, list)) => list.push(NSel::Field(need.field)),
+                        None => plain.push((need.via, vec![NSel::Field(need.field)])),
+                    }
+                }
+            }
+            for (via, sels) in plain {
+                let (child, cpos) =
+                    self.entity_hop(g, pos, parent, &via, best, path, None, None)?;
+                self.walk(child, &cpos, &via, &sels, path, None)?;
+            }
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn hop_with_requires(
+        &mut self,
+        g: GroupId,
+        pos: &Pos,
+        parent: &Name,
+        via: &Name,
+        target: GraphId,
+        field: NField,
+        path: &RespPath,
+    ) -> Result<(), PlanError> {
+        let requires = self
+            .join_for(via, &field.name, target)
+            .and_then(|j| j.requires_selection.clone())
+            .ok_or(PlanError::Internal("requires selection"))?;
+        // Fetch what @requires names into the parent object first, from wherever it lives.
+        let before = self.touched.len();
+        self.walk(g, pos, parent, &tree_to_nsel(&requires), path, None)?;
+        let mut deps: BTreeSet<GroupId> = self.touched[before..].iter().copied().collect();
+        deps.insert(g);
+        let (child, cpos) = self.entity_hop(
+            g,
+            pos,
+            parent,
+            via,
+            target,
+            path,
+            Some(deps),
+            Some(&requires),
+        )?;
+        self.add_local(child, &cpos, via, &field, path, None)
+    }
+
+    /// Finds or creates the entity fetch to `target` for the objects at `path`, adding the
+    /// key (and `@requires` inputs) to the representation. Returns the group and the
+    /// position of its `... on <via>` fragment.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn entity_hop(
+        &mut self,
+        g: GroupId,
+        pos: &Pos,
+        source_type: &Name,
+        via: &Name,
+        target: GraphId,
+        path: &RespPath,
+        deps: Option<BTreeSet<GroupId>>,
+        requires: Option<&FieldSetTree>,
+    ) -> Result<(GroupId, Pos), PlanError> {
+        let graph = self.groups[g].graph;
+        let via_model = self
+            .sg
+            .type_model(via)
+            .ok_or(PlanError::Internal("entity type model"))?;
+        let keys: Vec<FieldSetTree> = via_model
+            .resolvable_keys(target)
+            .map(|k| k.selection.clone())
+            .collect();
+        let target_sees_interface_object = via_model.is_interface_object_in(target);
+        let Some(key) = keys
+            .iter()
+            .find(|k| self.key_local(graph, source_type, k))
+            .cloned()
+        else {
+            // Two hops: through a subgraph that can be reached and can provide a key of
+            // the target.
+            let source_model = self
+                .sg
+                .type_model(source_type)
+                .ok_or(PlanError::Internal("entity type model"))?;
+            for m in 0..self.sg.subgraphs().len() {
+                if m == graph || m == target {
+                    continue;
+                }
+                let reachable = source_model
+                    .resolvable_keys(m)
+                    .any(|k| self.key_local(graph, source_type, &k.selection));
+                let provides_key = keys.iter().any(|k| self.key_local(m, source_type, k));
+                if reachable && provides_key {
+                    let (c1, p1) =
+                        self.entity_hop(g, pos, source_type, source_type, m, path, None, None)?;
+                    return self.entity_hop(
+                        c1,
+                        &p1,
+                        source_type,
+                        via,
+                        target,
+                        path,
+                        deps,
+                        requires,
+                    );
+                }
+            }
+            return Err(PlanError::NoEntityPath {
+                type_name: via.to_string(),
+                from: self.graph_name(graph),
+                to: self.graph_name(target),
+            });
+        };
+        self.add_typename(g, pos)?;
+        self.walk(g, pos, source_type, &tree_to_nsel(&key), path, None)?;
+        let at = self.groups[g]
+            .selection
+            .at(pos)
+            .ok_or(PlanError::Internal("selection position"))?;
+        let mut rep = vec![RequireSelection::Field {
+            response_key: "__typename".into(),
+            name: "__typename".into(),
+            selections: Vec::new(),
+        }];
+        merge_requires(&mut rep, rep_from(at, &key));
+        if let Some(r) = requires {
+            merge_requires(&mut rep, rep_from(at, r));
+        }
+        let deps = deps.unwrap_or_else(|| [g].into());
+        let child = self.find_or_create(target, path, deps);
+        merge_requires(
+            &mut self.groups[child].requires,
+            vec![RequireSelection::InlineFragment {
+                type_condition: Some(source_type.to_string()),
+                selections: rep,
+            }],
+        );
+        if target_sees_interface_object {
+            // The subgraph knows the interface only as an object type named like it.
+            let mut objects = self.sg.possible_types(source_type);
+            objects.retain(|o| o != via);
+            for object in objects {
+                let rewrite = FetchRewrite::ValueSetter {
+                    path: vec![
+                        RewritePathElement::TypenameEquals(object.to_string()),
+                        RewritePathElement::Key("__typename".into()),
+                    ],
+                    value: serde_json::Value::String(via.to_string()),
+                };
+                if !self.groups[child].input_rewrites.contains(&rewrite) {
+                    self.groups[child].input_rewrites.push(rewrite);
+                }
+            }
+        }
+        let idx = self.groups[child].selection.add_fragment(via);
+        Ok((child, vec![idx]))
+    }
+}
+
+/// The representation shape for `tree`, reading the response keys the fields got in `at`
+/// (an internal field can be aliased when the client uses its name for something else).
+fn rep_from(at: &OutSel, tree: &FieldSetTree) -> Vec<RequireSelection> {
+    tree.items
+        .iter()
+        .map(|item| match item {
+            FieldSetItem::Field { name, sub } => {
+                let response_key = at.key_of(name).unwrap_or_else(|| name.clone());
+                let nested = at.items.iter().find_map(|i| match i {
+                    OutItem::Field {
+                        alias,
+                        name: n,
+                        arguments,
+                        sub,
+                    } if n == name
+                        && arguments.is_empty()
+                        && alias.as_ref().unwrap_or(n) == &response_key =>
+                    {
+                        Some(sub)
+                    }
+                    _ => None,
+                });
+                let empty = OutSel::default();
+                let mut selections = rep_from(nested.unwrap_or(&empty), sub);
+                // Fragments in a representation are decided by the runtime type, which the
+                // subgraph also needs to read the value.
+                if sub
+                    .items
+                    .iter()
+                    .any(|i| matches!(i, FieldSetItem::Fragment { .. }))
+                {
+                    selections.insert(
+                        0,
+                        RequireSelection::Field {
+                            response_key: "__typename".into(),
+                            name: "__typename".into(),
+                            selections: Vec::new(),
+                        },
+                    );
+                }
+                RequireSelection::Field {
+                    response_key: response_key.to_string(),
+                    name: name.to_string(),
+                    selections,
+                }
+            }
+            FieldSetItem::Fragment {
+                type_condition,
+                sub,
+            } => {
+                let nested = at.items.iter().find_map(|i| match i {
+                    OutItem::Fragment {
+                        type_condition: t,
+                        sub,
+                    } if Some(t) == type_condition.as_ref() => Some(sub),
+                    _ => None,
+                });
+                RequireSelection::InlineFragment {
+                    type_condition: type_condition.as_ref().map(|t| t.to_string()),
+                    selections: rep_from(nested.unwrap_or(at), sub),
+                }
+            }
+        })
+        .collect()
+}
