@@ -5,6 +5,8 @@
 #   3. check-jsonschema    docker/compose.yaml against the compose-spec schema (vendored in
 #                          the package, no download)
 #   4. haproxy -c          docker/haproxy.cfg (Debian's haproxy, unpacked under target/)
+#      promtool            docker/prometheus.yml, and each Grafana panel's PromQL (Debian's
+#                          prometheus, unpacked under target/)
 #   5. kubectl kustomize   docker/k8s/overlays/{dev,production}, then kubernetes-validate
 #                          --strict against the Kubernetes OpenAPI schemas it ships
 #   6. check_stack.py      cross-file consistency (ports, secrets, scrapes, probes, policies),
@@ -12,7 +14,7 @@
 #   7. checkov             Dockerfile + rendered manifests (security), and a secrets scan of
 #                          docker/; any failed check fails the run, exceptions are inline skips
 #                          with their reason
-# Tools are installed on first use into target/deploy-check/ (a venv and an unpacked haproxy)
+# Tools are installed on first use into target/deploy-check/ (a venv, unpacked Debian packages)
 # and reused after; nothing is installed system-wide. Run from anywhere:  docker/check.sh
 set -euo pipefail
 
@@ -59,23 +61,32 @@ if ! command -v kubectl > /dev/null; then
   exit 1
 fi
 
-# HAProxy is only a Debian package: unpack it (and the two libraries the slim machine lacks)
-# instead of installing it, so no service starts and the system stays untouched.
+# haproxy and promtool only come as Debian packages: unpack them (with the libraries the slim
+# machine lacks) instead of installing them, so no service starts and the system stays untouched.
+# unpack DIR PACKAGE...: extracts the packages into DIR once.
+unpack() {
+  local dir="$1"
+  shift
+  [[ -d "$dir/usr" ]] && return 0
+  command -v apt-get > /dev/null || return 0
+  step "unpacking Debian's $* into $dir"
+  local debs
+  debs="$(mktemp -d)"
+  if ! (cd "$debs" && apt-get download "$@" > /dev/null 2>&1); then
+    apt-get update -qq > /dev/null
+    (cd "$debs" && apt-get download "$@" > /dev/null)
+  fi
+  for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$dir"; done
+  rm -rf "$debs"
+}
 haproxy_dir="$work/haproxy"
+unpack "$haproxy_dir" haproxy liblua5.3-0 libopentracing-c-wrapper0 libopentracing1
 haproxy() {
   LD_LIBRARY_PATH="$haproxy_dir/usr/lib/x86_64-linux-gnu" "$haproxy_dir/usr/sbin/haproxy" "$@"
 }
-if [[ ! -x "$haproxy_dir/usr/sbin/haproxy" ]] && command -v apt-get > /dev/null; then
-  step "unpacking Debian's haproxy into $haproxy_dir"
-  debs="$(mktemp -d)"
-  packages=(haproxy liblua5.3-0 libopentracing-c-wrapper0 libopentracing1)
-  if ! (cd "$debs" && apt-get download "${packages[@]}" > /dev/null 2>&1); then
-    apt-get update -qq > /dev/null
-    (cd "$debs" && apt-get download "${packages[@]}" > /dev/null)
-  fi
-  for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$haproxy_dir"; done
-  rm -rf "$debs"
-fi
+prometheus_dir="$work/prometheus"
+unpack "$prometheus_dir" prometheus
+promtool() { "$prometheus_dir/usr/bin/promtool" "$@"; }
 
 # Keep checkov offline: no guideline download, no telemetry, no package scan.
 export BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false ANONYMIZE_TELEMETRY=true
@@ -103,6 +114,16 @@ if [[ -x "$haproxy_dir/usr/sbin/haproxy" ]]; then
   run haproxy-config haproxy -q -c -f docker/haproxy.cfg
 else
   step "haproxy -c: skipped (no apt-get to fetch Debian's haproxy on this machine)"
+fi
+
+if [[ -x "$prometheus_dir/usr/bin/promtool" ]]; then
+  step "promtool: docker/prometheus.yml, and every dashboard query through the PromQL parser"
+  run prometheus-config promtool check config --syntax-only docker/prometheus.yml
+  run dashboard-promql-gen python docker/check_stack.py --dashboard-rules \
+    "$work/dashboard-rules.yml" docker/grafana/dashboards/*.json
+  run dashboard-promql promtool check rules "$work/dashboard-rules.yml"
+else
+  step "promtool: skipped (no apt-get to fetch Debian's prometheus on this machine)"
 fi
 
 step "kustomize + Kubernetes $k8s_version schemas"

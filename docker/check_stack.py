@@ -8,6 +8,7 @@ referenced files and names exist, probes and NetworkPolicies follow the agreed s
 Grafana dashboard only queries metrics the gateway promises to export.
 
 Usage: check_stack.py DOCKER_DIR RENDERED_K8S.yaml [RENDERED_K8S.yaml ...]
+       check_stack.py --dashboard-rules OUT.yml DASHBOARD.json ...   (PromQL for promtool)
 Exit status 1 and one line per problem when something is off.
 """
 
@@ -382,7 +383,23 @@ def check_k8s(p: Problems, path: Path) -> None:
                 p.check("ipBlock" not in peer, where, f"NetworkPolicy {policy['metadata']['name']} opens subgraphs to an IP range")
 
 
+def dashboard_rules(out: Path, dashboards: list[Path]) -> None:
+    """Writes every panel query as a recording rule, so `promtool check rules` parses it with
+    the real PromQL parser. Grafana's variables become plain values first."""
+    rules = []
+    for dash_path in dashboards:
+        dash = json.loads(dash_path.read_text(encoding="utf-8"))
+        for panel in dash.get("panels", []):
+            for target in panel.get("targets", []):
+                expr = target["expr"].replace("$__rate_interval", "5m").replace("$instance", ".*")
+                rules.append({"record": f"dashboard:panel{panel['id']}:{target['refId'].lower()}", "expr": expr})
+    out.write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}, sort_keys=False), encoding="utf-8")
+
+
 def main(argv: list[str]) -> int:
+    if len(argv) >= 3 and argv[1] == "--dashboard-rules":
+        dashboard_rules(Path(argv[2]), [Path(a) for a in argv[3:]])
+        return 0
     if len(argv) < 3:
         print(__doc__, file=sys.stderr)
         return 2
