@@ -40,6 +40,10 @@ impl Builder<'_> {
                 via = iface;
                 targets = graphs;
             }
+            // Only subgraphs with an entity resolver for the type can be hopped to.
+            if let Some(model) = self.sg.type_model(&via) {
+                targets.retain(|(x, _)| model.resolvable_keys(*x).next().is_some());
+            }
             if targets.is_empty() {
                 return Err(PlanError::Unresolvable {
                     type_name: parent.to_string(),
