@@ -17,6 +17,7 @@
 //!
 //! Not for: executing plans, HTTP, authorization decisions (the model only carries the
 //! `@authenticated`/`@requiresScopes`/`@policy`/`@cost` facts for the router).
+pub mod check;
 pub mod compose;
 pub mod operation;
 pub mod plan;
