@@ -253,3 +253,32 @@ fn default_spelling_is_not_trusted_when_renamed() {
     );
     assert!(Supergraph::parse(&sdl).is_err());
 }
+
+#[test]
+fn rejects_unknown_security_spec_and_unsupported_join_version() {
+    let security = fixture("shop.graphql").replace(
+        "@link(url: \"https://specs.apollo.dev/join/v0.3\", for: EXECUTION)",
+        "@link(url: \"https://specs.apollo.dev/join/v0.3\", for: EXECUTION)\n  @link(url: \"https://specs.example.com/guard/v0.1\", for: SECURITY)",
+    );
+    assert!(matches!(
+        Supergraph::parse(&security),
+        Err(SupergraphError::UnsupportedSpec { .. })
+    ));
+    let old_join = fixture("shop.graphql").replace("join/v0.3", "join/v0.1");
+    assert!(matches!(
+        Supergraph::parse(&old_join),
+        Err(SupergraphError::UnsupportedSpec { .. })
+    ));
+}
+
+#[test]
+fn possible_types_follow_join_implements_and_union_members() {
+    let sg = Supergraph::parse(&fixture("media.graphql")).expect("valid supergraph");
+    let library = sg.subgraph_by_name("library").expect("library");
+    let catalog = sg.subgraph_by_name("catalog").expect("catalog");
+    assert!(sg.graph_knows_possible_type(library, "SearchResult", "Author"));
+    assert!(!sg.graph_knows_possible_type(library, "SearchResult", "Movie"));
+    assert!(sg.graph_knows_possible_type(catalog, "SearchResult", "Movie"));
+    assert!(sg.graph_knows_possible_type(catalog, "Media", "Book"));
+    assert!(!sg.graph_knows_possible_type(library, "Media", "Book"));
+}
