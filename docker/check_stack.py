@@ -185,6 +185,8 @@ def check_compose(p: Problems, root: Path) -> dict:
     for name, svc in plat.items():
         env = env_dict(svc.get("environment"))
         p.check(env.get("PLATFORM_ENV") == "production", f"{where} services.{name}", "PLATFORM_ENV must be production")
+        p.check(env.get("PLATFORM__TELEMETRY__SERVICE_NAME") == name, f"{where} services.{name}",
+                "PLATFORM__TELEMETRY__SERVICE_NAME must name the service, so traces and logs tell them apart")
         otlp = env.get("PLATFORM__TELEMETRY__OTLP_ENDPOINT", "")
         p.check(url_host_port(otlp)[0] in services, f"{where} services.{name}", f"OTLP endpoint {otlp!r} is not a compose service")
         p.check(svc.get("read_only") is True and svc.get("cap_drop") == ["ALL"],
@@ -318,6 +320,7 @@ def check_k8s(p: Problems, path: Path) -> None:
         pod = dep["spec"]["template"]["spec"]
         container = pod["containers"][0]
         env = {e["name"]: e.get("value", "") for e in container.get("env", [])}
+        p.check(env.get("PLATFORM__TELEMETRY__SERVICE_NAME") == name, at, "PLATFORM__TELEMETRY__SERVICE_NAME must name the service")
         listen_key = "PLATFORM__GATEWAY__LISTEN" if name == "gateway" else f"PLATFORM__SUBGRAPHS__{name.upper()}__LISTEN"
         p.check(env.get(listen_key, "").endswith(f":{port}"), at, f"{listen_key} must end in :{port}")
         p.check([cp["containerPort"] for cp in container["ports"]] == [port], at, f"container port must be {port}")
