@@ -2,7 +2,7 @@
 //! operations over the fixture supergraphs, random plan options. Bounded to stay fast.
 use apollo_compiler::Schema;
 use apollo_compiler::schema::ExtendedType;
-use federation::plan::{FetchNode, PlanNode};
+use federation::plan::{FetchNode, PlanNode, RequireSelection};
 use federation::{PlanOptions, QueryPlanner, Supergraph};
 use proptest::prelude::*;
 use std::sync::OnceLock;
@@ -10,16 +10,22 @@ use std::sync::OnceLock;
 fn fixtures() -> &'static [(Supergraph, QueryPlanner)] {
     static CELL: OnceLock<Vec<(Supergraph, QueryPlanner)>> = OnceLock::new();
     CELL.get_or_init(|| {
-        ["shop.graphql", "media.graphql", "warehouse.graphql"]
-            .iter()
-            .map(|name| {
-                let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-                let sdl = std::fs::read_to_string(&path).expect("fixture");
-                let sg = Supergraph::parse(&sdl).expect("fixture parses");
-                let planner = QueryPlanner::new(&sg);
-                (sg, planner)
-            })
-            .collect()
+        [
+            "shop.graphql",
+            "media.graphql",
+            "warehouse.graphql",
+            "feeds.graphql",
+            "chain.graphql",
+        ]
+        .iter()
+        .map(|name| {
+            let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+            let sdl = std::fs::read_to_string(&path).expect("fixture");
+            let sg = Supergraph::parse(&sdl).expect("fixture parses");
+            let planner = QueryPlanner::new(&sg);
+            (sg, planner)
+        })
+        .collect()
     })
 }
 
@@ -149,6 +155,69 @@ fn operation(schema: &Schema, choices: &[u32]) -> String {
     )
 }
 
+/// Every field a representation reads must come from a fetch that finished before: walks
+/// the plan with the operations known to have completed at each point.
+fn check_requires_order(node: &PlanNode, done: &mut Vec<String>, problems: &mut Vec<String>) {
+    match node {
+        PlanNode::Sequence { nodes } => {
+            for n in nodes {
+                check_requires_order(n, done, problems);
+            }
+        }
+        PlanNode::Parallel { nodes } => {
+            let before = done.clone();
+            let mut after = before.clone();
+            for n in nodes {
+                let mut branch = before.clone();
+                check_requires_order(n, &mut branch, problems);
+                after.extend(branch.into_iter().skip(before.len()));
+            }
+            *done = after;
+        }
+        PlanNode::Flatten(f) => check_requires_order(&f.node, done, problems),
+        PlanNode::Fetch(fetch) => {
+            let mut keys = Vec::new();
+            required_keys(&fetch.requires, &mut keys);
+            for key in keys {
+                let fetched = done.iter().any(|op| {
+                    op.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .any(|word| word == key)
+                });
+                if !fetched {
+                    problems.push(format!(
+                        "`{key}` read before any fetch selects it: {}",
+                        fetch.operation
+                    ));
+                }
+            }
+            done.push(fetch.operation.clone());
+        }
+        PlanNode::Condition(c) => {
+            for n in [&c.if_clause, &c.else_clause].into_iter().flatten() {
+                check_requires_order(n, done, problems);
+            }
+        }
+    }
+}
+
+fn required_keys(sels: &[RequireSelection], out: &mut Vec<String>) {
+    for s in sels {
+        match s {
+            RequireSelection::Field {
+                response_key,
+                selections,
+                ..
+            } => {
+                if response_key != "__typename" {
+                    out.push(response_key.clone());
+                }
+                required_keys(selections, out);
+            }
+            RequireSelection::InlineFragment { selections, .. } => required_keys(selections, out),
+        }
+    }
+}
+
 fn collect_fetches<'a>(node: &'a PlanNode, entity: bool, out: &mut Vec<(&'a FetchNode, bool)>) {
     match node {
         PlanNode::Sequence { nodes } | PlanNode::Parallel { nodes } => {
@@ -196,7 +265,7 @@ proptest! {
         choices in proptest::collection::vec(any::<u32>(), 1..80),
         cond in any::<bool>(),
         label in any::<bool>(),
-        which in 0usize..3,
+        which in 0usize..5,
     ) {
         let (sg, planner) = &fixtures()[which];
         let op = operation(sg.api_schema(), &choices);
@@ -214,6 +283,11 @@ proptest! {
         prop_assert!(plan.is_ok(), "{op}\n{plan:?}");
         if let Ok(plan) = plan {
             let _ = plan.to_string();
+            if let Some(node) = &plan.node {
+                let mut problems = Vec::new();
+                check_requires_order(node, &mut Vec::new(), &mut problems);
+                prop_assert!(problems.is_empty(), "{op}\n{plan}\n{problems:?}");
+            }
             let mut fetches = Vec::new();
             if let Some(node) = &plan.node {
                 collect_fetches(node, false, &mut fetches);

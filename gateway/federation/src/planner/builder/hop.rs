@@ -239,6 +239,7 @@ impl Builder<'_> {
         }
         let deps = deps.unwrap_or_else(|| [g].into());
         let child = self.find_or_create(target, path, deps);
+        self.touch(child);
         merge_requires(
             &mut self.groups[child].requires,
             vec![RequireSelection::InlineFragment {

@@ -260,6 +260,8 @@ impl Builder<'_> {
         path: &RespPath,
         provided: Option<&FieldSetTree>,
     ) -> Result<(), PlanError> {
+        // Whatever lands in a group is data a later `@requires` fetch may wait for.
+        self.touch(g);
         let graph = self.groups[g].graph;
         let sub_provided: Option<FieldSetTree> = self
             .join_for(parent, &f.name, graph)
