@@ -1,19 +1,16 @@
-//! Starting identity: migrations, signing keys, bootstrap admin, and the HTTP routes
-//! (`/graphql`, `/.well-known/jwks.json`, `/health`).
+//! Starting identity: migrations, signing keys, bootstrap admin, and the HTTP routes (the kit
+//! service plus `/.well-known/jwks.json`).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_graphql::{BatchRequest, ObjectType, Schema, SubscriptionType};
-use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, StatusCode};
+use async_graphql::{ObjectType, Schema, SubscriptionType};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use kit::auth::{AuthConfig, TokenVerifier};
 use kit::db::Db;
-use kit::events::Actor;
 
 use crate::accounts::{BootstrapError, Identity};
 use crate::config::IdentityConfig;
@@ -89,12 +86,12 @@ impl IdentityApp {
         let refresh_every = Duration::from_secs(config.key_refresh_seconds.max(1));
         let identity = Identity::new(db.clone(), config, passwords, keys.clone(), mailer, roles);
         identity.bootstrap(!development).await?;
-        let refresher = tokio::spawn(refresh_keys(db, keys.clone(), refresh_every));
+        let refresher = tokio::spawn(refresh_keys(db.clone(), keys.clone(), refresh_every));
         let verifier = TokenVerifier::new(Arc::new(keys.clone()), &auth);
         let router = if development {
-            routes(graphql::dev_schema(identity.clone()), verifier, keys)
+            routes(graphql::dev_schema(identity.clone()), db, verifier, keys)
         } else {
-            routes(graphql::schema(identity.clone()), verifier, keys)
+            routes(graphql::schema(identity.clone()), db, verifier, keys)
         };
         Ok(Self {
             identity,
@@ -103,8 +100,10 @@ impl IdentityApp {
         })
     }
 
-    /// The HTTP routes. Serve with `into_make_service_with_connect_info::<SocketAddr>()` so
-    /// login throttling sees client addresses.
+    /// Every route: the kit service's (`/graphql`, `/health`, `/ready`, `/metrics`) and
+    /// `/.well-known/jwks.json`. Serve it with
+    /// `into_make_service_with_connect_info::<SocketAddr>()` so that login throttling sees the
+    /// client address of requests without `X-Forwarded-For`.
     pub fn router(&self) -> Router {
         self.router.clone()
     }
@@ -123,72 +122,31 @@ async fn refresh_keys(db: Db, keys: KeyRing, every: Duration) {
     }
 }
 
-/// The schema with its type erased, so development and production schemas share the routes.
-type Executor = Arc<
-    dyn Fn(BatchRequest) -> futures::future::BoxFuture<'static, async_graphql::BatchResponse>
-        + Send
-        + Sync,
->;
-
-#[derive(Clone)]
-struct AppState {
-    execute: Executor,
+fn routes<Q, M, S>(
+    schema: Schema<Q, M, S>,
+    db: Db,
     verifier: TokenVerifier,
     keys: KeyRing,
-}
-
-fn routes<Q, M, S>(schema: Schema<Q, M, S>, verifier: TokenVerifier, keys: KeyRing) -> Router
+) -> Router
 where
     Q: ObjectType + 'static,
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
-    let execute: Executor = Arc::new(move |request| {
-        let schema = schema.clone();
-        Box::pin(async move { schema.execute_batch(request).await })
-    });
-    Router::new()
-        .route("/graphql", axum::routing::post(graphql_post))
+    let jwks = Router::new()
         .route("/.well-known/jwks.json", get(jwks))
-        .route("/health", get(|| async { "ok" }))
-        .with_state(AppState {
-            execute,
-            verifier,
-            keys,
-        })
+        .with_state(keys);
+    kit::service::Service::new("identity", schema, db)
+        .routes(jwks)
+        .request_data(verifier)
+        .into_router()
 }
 
-async fn jwks(State(state): State<AppState>) -> Response {
+/// Identity's public signing keys; verifiers cache them (see `kit::auth::JwksClient`).
+async fn jwks(State(keys): State<KeyRing>) -> Response {
     (
         [(axum::http::header::CACHE_CONTROL, "public, max-age=60")],
-        Json(state.keys.jwks()),
+        Json(keys.jwks()),
     )
         .into_response()
-}
-
-async fn graphql_post(
-    State(state): State<AppState>,
-    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
-    headers: HeaderMap,
-    Json(request): Json<BatchRequest>,
-) -> Response {
-    let auth = match state.verifier.authenticate(&headers).await {
-        Ok(auth) => auth,
-        Err(error) => {
-            tracing::debug!(%error, "rejected access token");
-            let response = async_graphql::Response::from_errors(vec![
-                error
-                    .to_graphql_error()
-                    .into_server_error(async_graphql::Pos::default()),
-            ]);
-            return (StatusCode::OK, Json(response)).into_response();
-        }
-    };
-    let actor = Actor::from_request(
-        auth.user_id.clone(),
-        &headers,
-        peer.map(|axum::Extension(ConnectInfo(addr))| addr.ip()),
-    );
-    let request = request.data(auth).data(actor);
-    Json((state.execute)(request).await).into_response()
 }

@@ -142,8 +142,15 @@ impl Server {
             request = request.bearer_auth(token);
         }
         let response = request.send().await.expect("request");
-        assert!(response.status().is_success(), "HTTP {}", response.status());
-        response.json().await.expect("json body")
+        let status = response.status();
+        let body: Value = response.json().await.expect("json body");
+        // GraphQL-over-HTTP: a request refused as a whole (e.g. a bad token) is a 4xx.
+        assert!(
+            status == reqwest::StatusCode::OK
+                || (status.is_client_error() && body.get("errors").is_some()),
+            "HTTP {status}: {body:#}"
+        );
+        body
     }
 
     /// `data`, asserting there are no errors.

@@ -116,10 +116,12 @@ async fn bad_tokens_are_rejected(backend: Backend) {
         .http
         .post(format!("{}/graphql", server.url))
         .header("authorization", "Basic abc")
+        .header("accept", "application/graphql-response+json")
         .json(&json!({ "query": ME }))
         .send()
         .await
         .expect("request");
+    assert_eq!(response.status(), reqwest::StatusCode::UNAUTHORIZED);
     let body: serde_json::Value = response.json().await.expect("json");
     assert_eq!(error_of(&body).0, "UNAUTHENTICATED");
 }

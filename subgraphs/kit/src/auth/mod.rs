@@ -12,6 +12,7 @@ mod config;
 mod context;
 mod jwks;
 mod keys;
+mod request_data;
 mod verifier;
 
 pub use claims::AccessClaims;

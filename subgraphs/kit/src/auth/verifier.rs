@@ -36,12 +36,8 @@ pub enum AuthError {
 impl AuthError {
     /// The GraphQL error a client receives: code `UNAUTHENTICATED`, no internal detail.
     pub fn to_graphql_error(&self) -> async_graphql::Error {
-        let message = match self {
-            AuthError::Expired => "the access token has expired",
-            AuthError::KeysUnavailable(_) => "the access token cannot be verified right now",
-            _ => "the access token is invalid",
-        };
-        async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "UNAUTHENTICATED"))
+        async_graphql::Error::new(super::request_data::client_message(self))
+            .extend_with(|_, e| e.set("code", "UNAUTHENTICATED"))
     }
 }
 
