@@ -1,7 +1,7 @@
 //! What the supergraph says about resolving a field or a key from a subgraph.
 use super::super::PlanError;
-use super::super::normalize::NSel;
-use super::Builder;
+use super::super::normalize::{NField, NSel};
+use super::{Builder, UNREACHABLE};
 use crate::supergraph::field_set::{FieldSetItem, FieldSetTree};
 use crate::supergraph::{FieldJoin, GraphId};
 use apollo_compiler::Name;
@@ -153,6 +153,43 @@ impl Builder<'_> {
     }
 
     /// Cost estimate of resolving `sels` from `graph`: the number of fields needing a hop.
+    /// Whether some subgraph resolving `parent.field` can be reached with an entity fetch.
+    fn hop_possible(&self, parent: &str, field: &str) -> bool {
+        let has_key = |type_name: &str, graph: GraphId| {
+            self.sg
+                .type_model(type_name)
+                .is_some_and(|t| t.resolvable_keys(graph).next().is_some())
+        };
+        self.resolving_graphs(parent, field)
+            .iter()
+            .any(|(g, _)| has_key(parent, *g))
+            || self
+                .interface_object_route(parent, field)
+                .is_some_and(|(i, graphs)| graphs.iter().any(|(g, _)| has_key(&i, *g)))
+    }
+
+    /// Whether `f` (resolvable in `graph` on `parent`) has a sub-selection `graph` cannot
+    /// complete, while another subgraph resolving `f` can: then `f` itself should hop.
+    pub(super) fn better_elsewhere(&self, graph: GraphId, parent: &str, f: &NField) -> bool {
+        if f.selections.is_empty() {
+            return false;
+        }
+        let Ok(ty) = self.field_type(parent, &f.name) else {
+            return false;
+        };
+        let inner = ty.inner_named_type();
+        if self.remote_cost(graph, inner, &f.selections, 0) < UNREACHABLE {
+            return false;
+        }
+        self.resolving_graphs(parent, &f.name)
+            .iter()
+            .any(|(x, requires)| {
+                *x != graph
+                    && !requires
+                    && self.remote_cost(*x, inner, &f.selections, 0) < UNREACHABLE
+            })
+    }
+
     pub fn remote_cost(&self, graph: GraphId, parent: &str, sels: &[NSel], depth: usize) -> usize {
         if depth > 16 {
             return 0;
@@ -174,8 +211,10 @@ impl Builder<'_> {
                             &f.selections,
                             depth + 1,
                         );
-                    } else {
+                    } else if self.hop_possible(parent, &f.name) {
                         cost += 1;
+                    } else {
+                        cost = cost.saturating_add(UNREACHABLE);
                     }
                 }
                 NSel::Fragment {

@@ -16,6 +16,9 @@ mod facts;
 mod hop;
 mod walk;
 
+/// Cost of a field no subgraph can be hopped to for: far above any real plan.
+const UNREACHABLE: usize = 1000;
+
 /// Recursion bound for walks (client nesting plus planner hops).
 const MAX_WALK_DEPTH: usize = 256;
 
@@ -152,28 +155,35 @@ impl<'a> Builder<'a> {
                 });
             }
             let ty = self.field_type(root, &f.name)?;
+            // Cheapest subgraph for the whole sub-selection; among equals, one already called.
+            let existing_graph = |x: GraphId| {
+                kind != OperationKind::Mutation
+                    && self
+                        .groups
+                        .iter()
+                        .any(|gr| gr.root_kind == Some(kind) && gr.graph == x)
+            };
+            let best = candidates
+                .iter()
+                .copied()
+                .min_by_key(|x| {
+                    (
+                        self.remote_cost(*x, ty.inner_named_type(), &f.selections, 0),
+                        !existing_graph(*x),
+                        *x,
+                    )
+                })
+                .ok_or(PlanError::Internal("root candidate"))?;
             let existing = if kind == OperationKind::Mutation {
                 None
             } else {
                 self.groups
                     .iter()
-                    .position(|gr| gr.root_kind == Some(kind) && candidates.contains(&gr.graph))
+                    .position(|gr| gr.root_kind == Some(kind) && gr.graph == best)
             };
             let g = match existing {
                 Some(g) => g,
-                None => {
-                    let best = candidates
-                        .iter()
-                        .copied()
-                        .min_by_key(|x| {
-                            (
-                                self.remote_cost(*x, ty.inner_named_type(), &f.selections, 0),
-                                *x,
-                            )
-                        })
-                        .ok_or(PlanError::Internal("root candidate"))?;
-                    self.new_root_group(best, kind)
-                }
+                None => self.new_root_group(best, kind),
             };
             self.add_local(g, &Vec::new(), root, &f, &Vec::new(), None)?;
         }

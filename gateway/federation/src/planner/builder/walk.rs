@@ -84,7 +84,9 @@ impl Builder<'_> {
                 if f.alias.is_some() {
                     self.add_local(g, pos, parent, &f, path, provided)?;
                 }
-            } else if self.is_local(graph, parent, &f.name, provided) {
+            } else if self.is_local(graph, parent, &f.name, provided)
+                && (provided.is_some() || !self.better_elsewhere(graph, parent, &f))
+            {
                 self.add_local(g, pos, parent, &f, path, provided)?;
             } else {
                 remote.push(f);
