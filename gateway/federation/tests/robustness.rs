@@ -276,6 +276,7 @@ proptest! {
         options.condition_variables.insert("cond".into(), cond);
         if label {
             options.enabled_override_labels.insert("percent(50)".into());
+            options.enabled_override_labels.insert("new-avatars".into());
         }
         let vars = planner.condition_variables(&doc, None);
         prop_assert_eq!(vars, Ok(vec!["cond".to_string()]));
