@@ -50,6 +50,8 @@ pub struct Supergraph {
     subgraphs: Vec<Subgraph>,
     types: IndexMap<Name, TypeModel>,
     join_version: String,
+    /// Interface name -> implementing object types, in schema order.
+    implementers: IndexMap<Name, Vec<Name>>,
 }
 
 impl Supergraph {
@@ -65,7 +67,19 @@ impl Supergraph {
             .get("join")
             .map(|l| l.version.clone())
             .unwrap_or_default();
+        let mut implementers: IndexMap<Name, Vec<Name>> = IndexMap::new();
+        for ty in schema.types.values() {
+            if let apollo_compiler::schema::ExtendedType::Object(o) = ty {
+                for i in &o.implements_interfaces {
+                    implementers
+                        .entry(i.name.clone())
+                        .or_default()
+                        .push(o.name.clone());
+                }
+            }
+        }
         Ok(Supergraph {
+            implementers,
             join_version,
             schema,
             api_schema,
@@ -123,18 +137,10 @@ impl Supergraph {
                 u.members.iter().map(|m| m.name.clone()).collect()
             }
             Some(apollo_compiler::schema::ExtendedType::Interface(_)) => self
-                .schema
-                .types
-                .values()
-                .filter_map(|t| match t {
-                    apollo_compiler::schema::ExtendedType::Object(o)
-                        if o.implements_interfaces.iter().any(|i| i.name == type_name) =>
-                    {
-                        Some(o.name.clone())
-                    }
-                    _ => None,
-                })
-                .collect(),
+                .implementers
+                .get(type_name)
+                .cloned()
+                .unwrap_or_default(),
             _ => Vec::new(),
         }
     }
