@@ -61,7 +61,9 @@ fn run_case(case: &Path, update: bool) -> Result<(), String> {
     let expects_errors = case.join("errors.txt").exists();
     match compose(&inputs) {
         Ok(composed) => {
-            if expects_errors {
+            if expects_errors && update {
+                let _ = fs::remove_file(case.join("errors.txt"));
+            } else if expects_errors {
                 return Err(format!(
                     "{}: composed but errors were expected",
                     case.display()
@@ -86,7 +88,10 @@ fn run_case(case: &Path, update: bool) -> Result<(), String> {
         }
         Err(errors) => {
             let printed: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-            if !expects_errors && !update {
+            if update {
+                let _ = fs::remove_file(case.join("supergraph.graphql"));
+                let _ = fs::remove_file(case.join("hints.txt"));
+            } else if !expects_errors {
                 return Err(format!(
                     "{}: composition failed:\n{}",
                     case.display(),

@@ -37,6 +37,7 @@ pub enum ErrorCode {
     RequiredArgumentMissingInSomeSubgraph,
     ExtensionWithNoBase,
     InterfaceObjectUsageError,
+    ImplementedByInaccessible,
     SatisfiabilityError,
 }
 
@@ -78,6 +79,7 @@ impl ErrorCode {
             RequiredArgumentMissingInSomeSubgraph => "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
             ExtensionWithNoBase => "EXTENSION_WITH_NO_BASE",
             InterfaceObjectUsageError => "INTERFACE_OBJECT_USAGE_ERROR",
+            ImplementedByInaccessible => "IMPLEMENTED_BY_INACCESSIBLE",
             SatisfiabilityError => "SATISFIABILITY_ERROR",
         }
     }

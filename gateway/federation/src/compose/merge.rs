@@ -191,6 +191,7 @@ pub(crate) fn merge(models: &[SubgraphModel]) -> Result<Merged, Vec<CompositionE
         return Err(merger.errors);
     }
     merger.merge_all();
+    merger.check_inaccessible_implementations();
     if !merger.types.contains_key("Query") {
         merger.errors.push(CompositionError::new(
             ErrorCode::NoQueries,
@@ -1747,6 +1748,37 @@ impl<'a> Merger<'a> {
                 }
             }
         }
+    }
+
+    /// A field hidden from the API cannot implement an interface field clients can see.
+    fn check_inaccessible_implementations(&mut self) {
+        let hidden = |d: &[String]| d.iter().any(|d| d == "@inaccessible");
+        let mut errors = Vec::new();
+        for t in self.types.values() {
+            for itf in &t.implements {
+                let Some(i) = self.types.get(itf) else {
+                    continue;
+                };
+                if hidden(&i.directives) {
+                    continue;
+                }
+                for (name, f) in &t.fields {
+                    let Some(itf_field) = i.fields.get(name) else {
+                        continue;
+                    };
+                    if hidden(&f.directives) && !hidden(&itf_field.directives) {
+                        let coordinate = format!("{}.{name}", t.name);
+                        errors.push(CompositionError::new(
+                            ErrorCode::ImplementedByInaccessible,
+                            None,
+                            Some(&coordinate),
+                            format!("Field \"{coordinate}\" is @inaccessible but implements the interface field \"{itf}.{name}\", which is in the API schema."),
+                        ));
+                    }
+                }
+            }
+        }
+        self.errors.extend(errors);
     }
 
     fn provided_by_interface_object(&self, field: &str, interface: &str) -> bool {

@@ -75,6 +75,7 @@ pub fn compose(subgraphs: &[SubgraphInput]) -> Result<ComposedSupergraph, Vec<Co
     for model in &models {
         errors.extend(rules::check(model));
     }
+    errors.extend(rules::check_interface_objects(&models));
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -83,8 +84,22 @@ pub fn compose(subgraphs: &[SubgraphInput]) -> Result<ComposedSupergraph, Vec<Co
     if !unsatisfiable.is_empty() {
         return Err(unsatisfiable);
     }
+    let sdl = print::print(&merged.model);
+    // What we emit must be a valid supergraph with a valid API schema (interface
+    // implementations, `@inaccessible` consistency...), as the gateway will read it.
+    if let Err(e) = crate::Supergraph::parse(&sdl) {
+        return Err(vec![CompositionError::new(
+            ErrorCode::InvalidGraphql,
+            None,
+            None,
+            format!(
+                "The composed supergraph is invalid: {}",
+                e.to_string().lines().next().unwrap_or_default()
+            ),
+        )]);
+    }
     Ok(ComposedSupergraph {
-        sdl: print::print(&merged.model),
+        sdl,
         hints: merged.hints,
     })
 }

@@ -28,6 +28,8 @@ struct FieldSetCheck<'a> {
     /// `On type "T", for @key(fields: "id")` / `On field "T.f", for @requires(fields: "x")`.
     context: String,
     coordinate: String,
+    /// Below an `@external` field, leaves need not be `@external` themselves.
+    external_in_parents: bool,
     errors: Vec<CompositionError>,
 }
 
@@ -102,7 +104,11 @@ impl FieldSetCheck<'_> {
                                 format!("field \"{coordinate}\" is {what} type which is not allowed in @key"),
                             );
                         }
-                    } else if model.fed2 && !field.external {
+                    } else if model.fed2
+                        && !field.external
+                        && children.is_empty()
+                        && !self.external_in_parents
+                    {
                         let (code, what) = match self.usage {
                             Use::Requires => {
                                 (ErrorCode::RequiresFieldsMissingExternal, "@requires")
@@ -129,7 +135,10 @@ impl FieldSetCheck<'_> {
                             format!("Field \"{name}\" must not have a selection since type \"{}\" has no subfields.", field.ty),
                         );
                     } else if !children.is_empty() {
+                        let outer = self.external_in_parents;
+                        self.external_in_parents |= field.external;
                         self.walk(inner, children);
+                        self.external_in_parents = outer;
                     }
                 }
             }
@@ -149,22 +158,11 @@ pub(crate) fn check(model: &SubgraphModel) -> Vec<CompositionError> {
                     ty.name, key.fields
                 ),
                 coordinate: ty.name.clone(),
+                external_in_parents: false,
                 errors: Vec::new(),
             };
             run(&mut check, &ty.name, &key.fields);
             errors.append(&mut check.errors);
-        }
-        if ty.interface_object {
-            for other in model.types.values() {
-                if other.kind == Kind::Object && other.implements.contains(&ty.name) {
-                    errors.push(CompositionError::in_subgraph(
-                        ErrorCode::InterfaceObjectUsageError,
-                        &model.name,
-                        &ty.name,
-                        format_args!("Interface type \"{}\" is defined as an @interfaceObject in subgraph \"{}\" so that subgraph should not define any of the implementation types of \"{}\", but it defines type \"{}\"", ty.name, model.name, ty.name, other.name),
-                    ));
-                }
-            }
         }
         for field in ty.fields.values() {
             let coordinate = format!("{}.{}", ty.name, field.name);
@@ -176,6 +174,7 @@ pub(crate) fn check(model: &SubgraphModel) -> Vec<CompositionError> {
                         "On field \"{coordinate}\", for @requires(fields: \"{fields}\")"
                     ),
                     coordinate: coordinate.clone(),
+                    external_in_parents: false,
                     errors: Vec::new(),
                 };
                 run(&mut check, &ty.name, fields);
@@ -204,6 +203,7 @@ pub(crate) fn check(model: &SubgraphModel) -> Vec<CompositionError> {
                             "On field \"{coordinate}\", for @provides(fields: \"{fields}\")"
                         ),
                         coordinate: coordinate.clone(),
+                        external_in_parents: false,
                         errors: Vec::new(),
                     };
                     run(&mut check, target, fields);
@@ -244,4 +244,33 @@ fn run(check: &mut FieldSetCheck<'_>, type_name: &str, fields: &str) {
             check.error(code, format!("invalid selection: {e}"));
         }
     }
+}
+
+/// A subgraph that sees interface `I` as an `@interfaceObject` must not define any type that
+/// implements `I` in any subgraph.
+pub(crate) fn check_interface_objects(models: &[SubgraphModel]) -> Vec<CompositionError> {
+    let mut errors = Vec::new();
+    for model in models {
+        for ty in model.types.values().filter(|t| t.interface_object) {
+            for other in model.types.values() {
+                let implements = models.iter().any(|m| {
+                    m.types
+                        .get(&other.name)
+                        .is_some_and(|t| t.kind == Kind::Object && t.implements.contains(&ty.name))
+                });
+                if other.kind == Kind::Object && !other.interface_object && implements {
+                    errors.push(CompositionError::in_subgraph(
+                        ErrorCode::InterfaceObjectUsageError,
+                        &model.name,
+                        &ty.name,
+                        format_args!(
+                            "Interface type \"{}\" is defined as an @interfaceObject in subgraph \"{}\" so that subgraph should not define any of the implementation types of \"{}\", but it defines type \"{}\"",
+                            ty.name, model.name, ty.name, other.name
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    errors
 }
