@@ -28,21 +28,26 @@ impl Builder<'_> {
         }
         let mut needs = Vec::new();
         for field in fields {
-            let mut targets: Vec<_> = self
+            // Only subgraphs with an entity resolver for the type can be hopped to.
+            let reachable = |type_name: &str, targets: Vec<(GraphId, bool)>| {
+                let model = self.sg.type_model(type_name);
+                targets
+                    .into_iter()
+                    .filter(|(x, _)| model.is_some_and(|m| m.resolvable_keys(*x).next().is_some()))
+                    .collect::<Vec<_>>()
+            };
+            let own: Vec<_> = self
                 .resolving_graphs(parent, &field.name)
                 .into_iter()
                 .filter(|(x, requires)| *x != graph || *requires)
                 .collect();
             let mut via = parent.clone();
+            let mut targets = reachable(parent, own);
             if targets.is_empty()
                 && let Some((iface, graphs)) = self.interface_object_route(parent, &field.name)
             {
+                targets = reachable(&iface, graphs);
                 via = iface;
-                targets = graphs;
-            }
-            // Only subgraphs with an entity resolver for the type can be hopped to.
-            if let Some(model) = self.sg.type_model(&via) {
-                targets.retain(|(x, _)| model.resolvable_keys(*x).next().is_some());
             }
             if targets.is_empty() {
                 return Err(PlanError::Unresolvable {
