@@ -7,6 +7,7 @@ use std::fmt;
 pub enum ErrorCode {
     InvalidGraphql,
     InvalidLinkDirectiveUsage,
+    UnsupportedFeature,
     TypeKindMismatch,
     NoQueries,
     InvalidFieldSharing,
@@ -27,6 +28,7 @@ pub enum ErrorCode {
     ProvidesOnNonObjectField,
     OverrideSourceHasOverride,
     OverrideFromSelfError,
+    OverrideFromUnknownSubgraph,
     OverrideCollisionWithAnotherDirective,
     OverrideOnInterface,
     OverrideLabelInvalid,
@@ -47,6 +49,7 @@ impl ErrorCode {
         match self {
             InvalidGraphql => "INVALID_GRAPHQL",
             InvalidLinkDirectiveUsage => "INVALID_LINK_DIRECTIVE_USAGE",
+            UnsupportedFeature => "UNSUPPORTED_FEATURE",
             TypeKindMismatch => "TYPE_KIND_MISMATCH",
             NoQueries => "NO_QUERIES",
             InvalidFieldSharing => "INVALID_FIELD_SHARING",
@@ -67,6 +70,7 @@ impl ErrorCode {
             ProvidesOnNonObjectField => "PROVIDES_ON_NON_OBJECT_FIELD",
             OverrideSourceHasOverride => "OVERRIDE_SOURCE_HAS_OVERRIDE",
             OverrideFromSelfError => "OVERRIDE_FROM_SELF_ERROR",
+            OverrideFromUnknownSubgraph => "OVERRIDE_FROM_UNKNOWN_SUBGRAPH",
             OverrideCollisionWithAnotherDirective => "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE",
             OverrideOnInterface => "OVERRIDE_ON_INTERFACE",
             OverrideLabelInvalid => "OVERRIDE_LABEL_INVALID",

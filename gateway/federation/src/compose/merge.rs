@@ -945,12 +945,15 @@ impl<'a> Merger<'a> {
                 continue;
             }
             let Some(from_idx) = self.models.iter().position(|m| m.name == from) else {
+                // Apollo only hints here; we refuse, since a misspelt `from` silently moves
+                // nothing.
                 ctx.unknown_target.insert(*g);
-                self.hint(
-                    "FROM_SUBGRAPH_DOES_NOT_EXIST",
-                    &coordinate,
+                self.errors.push(CompositionError::new(
+                    ErrorCode::OverrideFromUnknownSubgraph,
+                    Some(&name),
+                    Some(&coordinate),
                     format!("Source subgraph \"{from}\" for field \"{coordinate}\" on subgraph \"{name}\" does not exist."),
-                );
+                ));
                 continue;
             };
             if from == name {

@@ -9,7 +9,20 @@
 //! [`rules`] checks each subgraph on its own (keys, `@external`, `@requires`, `@provides`),
 //! [`merge`] merges the models and reports cross-subgraph conflicts,
 //! [`satisfiability`] checks that every field can be reached from a root field, and
-//! [`print`] writes the supergraph.
+//! [`print`] writes the supergraph, which is then read back with [`crate::Supergraph::parse`].
+//!
+//! Where this differs from Apollo's composition (2.14, the reference the test cases were
+//! checked against):
+//! - `@override(from:)` naming a subgraph that is not composed is an error
+//!   (`OVERRIDE_FROM_UNKNOWN_SUBGRAPH`); Apollo only hints. An override whose source no
+//!   longer has the field is a hint, as in Apollo (the normal end of a migration).
+//! - Satisfiability is a simplified search (see [`satisfiability`]); its messages follow
+//!   Apollo's shape but report one path per unreachable field.
+//! - `@context`/`@fromContext` are refused (`UNSUPPORTED_FEATURE`); custom executable
+//!   directive definitions are not merged; `@cost`/`@listSize` and `@requiresScopes`/`@policy`
+//!   applications that differ across subgraphs merge as described in [`merge`].
+//! - Composed custom directives (`@composeDirective`) are copied with their `@link`, as
+//!   Apollo does, not wrapped in `@join__directive`.
 mod errors;
 mod field_set;
 mod merge;

@@ -326,7 +326,17 @@ pub(crate) fn read(input: &SubgraphInput) -> Result<SubgraphModel, Errors> {
 
     let unknown = unknown_references(&doc, &names);
     if !unknown.is_empty() {
-        return Err(unknown.into_iter().map(|m| invalid(m).remove(0)).collect());
+        return Err(unknown
+            .into_iter()
+            .map(|(code, m)| {
+                CompositionError::new(
+                    code,
+                    Some(&input.name),
+                    None,
+                    format!("[{}] {m}", input.name),
+                )
+            })
+            .collect());
     }
     let mut types: IndexMap<String, TypeDef> = IndexMap::new();
     let mut custom_definitions = Vec::new();
@@ -882,7 +892,7 @@ type Members<'a> = (
 );
 
 /// Types and directives the subgraph uses but never defines (nor imports), in Apollo's words.
-fn unknown_references(doc: &ast::Document, names: &FederationNames) -> Vec<String> {
+fn unknown_references(doc: &ast::Document, names: &FederationNames) -> Vec<(ErrorCode, String)> {
     let mut defined_types: HashSet<&str> = BUILT_IN_SCALARS.iter().copied().collect();
     let mut defined_directives: HashSet<&str> = BUILT_IN_DIRECTIVES.iter().copied().collect();
     for def in &doc.definitions {
@@ -893,10 +903,20 @@ fn unknown_references(doc: &ast::Document, names: &FederationNames) -> Vec<Strin
             };
         }
     }
-    let mut messages: Vec<String> = Vec::new();
-    let mut type_messages: Vec<String> = Vec::new();
-    let directive = |d: &Directive, messages: &mut Vec<String>| {
+    let mut messages: Vec<(ErrorCode, String)> = Vec::new();
+    let mut type_messages: Vec<(ErrorCode, String)> = Vec::new();
+    let directive = |d: &Directive, messages: &mut Vec<(ErrorCode, String)>| {
         let name = d.name.as_str();
+        if matches!(names.spec_name(name), Some("context" | "fromContext")) {
+            let message = (
+                ErrorCode::UnsupportedFeature,
+                format!("@{name} is not supported by this composition"),
+            );
+            if !messages.contains(&message) {
+                messages.push(message);
+            }
+            return;
+        }
         if defined_directives.contains(name) || names.spec_name(name).is_some() {
             return;
         }
@@ -907,14 +927,15 @@ fn unknown_references(doc: &ast::Document, names: &FederationNames) -> Vec<Strin
         } else {
             format!("Unknown directive \"@{name}\".")
         };
+        let message = (ErrorCode::InvalidGraphql, message);
         if !messages.contains(&message) {
             messages.push(message);
         }
     };
-    let ty = |t: &Type, messages: &mut Vec<String>| {
+    let ty = |t: &Type, messages: &mut Vec<(ErrorCode, String)>| {
         let name = t.inner_named_type().as_str();
         if !defined_types.contains(name) && !is_machinery_type(name) {
-            let message = format!("Unknown type {name}");
+            let message = (ErrorCode::InvalidGraphql, format!("Unknown type {name}"));
             if !messages.contains(&message) {
                 messages.push(message);
             }
