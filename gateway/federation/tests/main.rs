@@ -4,3 +4,4 @@ mod compose_cases;
 mod model;
 mod planner;
 mod robustness;
+mod subgraph_schemas;

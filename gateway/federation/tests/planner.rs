@@ -1,6 +1,7 @@
 //! Data-driven planner snapshots: one folder per case under `tests/planner/<case>/` with
 //! `supergraph.graphql`, `operation.graphql` and optionally `options.json`
 //! (`{"labels": [...], "conditions": {"var": true}, "operationName": "..."}`).
+use federation::plan::{FetchNode, PlanNode};
 use federation::{PlanOptions, QueryPlanner, Supergraph};
 use std::path::Path;
 
@@ -34,8 +35,50 @@ fn plan_case(dir: &Path) -> String {
     };
     let planner = QueryPlanner::new(&supergraph);
     match planner.plan(&doc, operation_name.as_deref(), &options) {
-        Ok(plan) => plan.to_string(),
+        Ok(plan) => {
+            // Every subgraph operation must be valid for the subgraph it goes to.
+            let schemas: Vec<_> = (0..supergraph.subgraphs().len())
+                .map(|g| crate::subgraph_schemas::subgraph_schema(&supergraph, g))
+                .collect();
+            let mut fetches = Vec::new();
+            if let Some(node) = &plan.node {
+                fetches_of(node, &mut fetches);
+            }
+            for fetch in fetches {
+                let graph = supergraph
+                    .subgraph_by_name(&fetch.subgraph)
+                    .expect("known subgraph");
+                if let Err(e) = apollo_compiler::ExecutableDocument::parse_and_validate(
+                    &schemas[graph],
+                    &fetch.operation,
+                    "op.graphql",
+                ) {
+                    panic!(
+                        "{}: invalid subgraph operation {}\n{}",
+                        dir.display(),
+                        fetch.operation,
+                        e.errors
+                    );
+                }
+            }
+            plan.to_string()
+        }
         Err(e) => format!("plan error: {e}"),
+    }
+}
+
+fn fetches_of<'a>(node: &'a PlanNode, out: &mut Vec<&'a FetchNode>) {
+    match node {
+        PlanNode::Sequence { nodes } | PlanNode::Parallel { nodes } => {
+            nodes.iter().for_each(|n| fetches_of(n, out))
+        }
+        PlanNode::Fetch(f) => out.push(f),
+        PlanNode::Flatten(f) => fetches_of(&f.node, out),
+        PlanNode::Condition(c) => {
+            for n in [&c.if_clause, &c.else_clause].into_iter().flatten() {
+                fetches_of(n, out);
+            }
+        }
     }
 }
 

@@ -1,14 +1,17 @@
 //! The parser, the validator and the planner never panic: random documents, random (valid)
 //! operations over the fixture supergraphs, random plan options. Bounded to stay fast.
-use apollo_compiler::Schema;
 use apollo_compiler::schema::ExtendedType;
+use apollo_compiler::validation::Valid;
+use apollo_compiler::{ExecutableDocument, Schema};
 use federation::plan::{FetchNode, PlanNode, RequireSelection};
 use federation::{PlanOptions, QueryPlanner, Supergraph};
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
-fn fixtures() -> &'static [(Supergraph, QueryPlanner)] {
-    static CELL: OnceLock<Vec<(Supergraph, QueryPlanner)>> = OnceLock::new();
+type Fixture = (Supergraph, QueryPlanner, Vec<Valid<Schema>>);
+
+fn fixtures() -> &'static [Fixture] {
+    static CELL: OnceLock<Vec<Fixture>> = OnceLock::new();
     CELL.get_or_init(|| {
         [
             "shop.graphql",
@@ -23,7 +26,8 @@ fn fixtures() -> &'static [(Supergraph, QueryPlanner)] {
             let sdl = std::fs::read_to_string(&path).expect("fixture");
             let sg = Supergraph::parse(&sdl).expect("fixture parses");
             let planner = QueryPlanner::new(&sg);
-            (sg, planner)
+            let schemas = subgraph_schemas(&sg);
+            (sg, planner, schemas)
         })
         .collect()
     })
@@ -218,6 +222,25 @@ fn required_keys(sels: &[RequireSelection], out: &mut Vec<String>) {
     }
 }
 
+fn subgraph_schemas(sg: &Supergraph) -> Vec<Valid<Schema>> {
+    (0..sg.subgraphs().len())
+        .map(|g| crate::subgraph_schemas::subgraph_schema(sg, g))
+        .collect()
+}
+
+fn check_against_subgraph(
+    sg: &Supergraph,
+    schemas: &[Valid<Schema>],
+    fetch: &FetchNode,
+) -> Result<(), String> {
+    let graph = sg
+        .subgraph_by_name(&fetch.subgraph)
+        .ok_or_else(|| format!("unknown subgraph {}", fetch.subgraph))?;
+    ExecutableDocument::parse_and_validate(&schemas[graph], &fetch.operation, "op.graphql")
+        .map(|_| ())
+        .map_err(|e| format!("{}: {}\n{}", fetch.subgraph, fetch.operation, e.errors))
+}
+
 fn collect_fetches<'a>(node: &'a PlanNode, entity: bool, out: &mut Vec<(&'a FetchNode, bool)>) {
     match node {
         PlanNode::Sequence { nodes } | PlanNode::Parallel { nodes } => {
@@ -243,8 +266,6 @@ proptest! {
 
     #[test]
     fn supergraph_parse_never_panics_on_mangled_fixture(cut in 0usize..6000, insert in "[@(){}\"a-z_: ]{0,12}") {
-        let (sg, _) = &fixtures()[1];
-        let _ = sg;
         let path = format!("{}/tests/fixtures/media.graphql", env!("CARGO_MANIFEST_DIR"));
         let mut sdl = std::fs::read_to_string(path).expect("fixture");
         let mut at = cut.min(sdl.len());
@@ -255,7 +276,7 @@ proptest! {
 
     #[test]
     fn validation_never_panics(doc in "[{}()a-zA-Z_:$!@. \n\"0-9]{0,160}") {
-        for (sg, _) in fixtures() {
+        for (sg, _, _) in fixtures() {
             let _ = sg.validate_operation(&doc);
         }
     }
@@ -267,7 +288,7 @@ proptest! {
         label in any::<bool>(),
         which in 0usize..5,
     ) {
-        let (sg, planner) = &fixtures()[which];
+        let (sg, planner, schemas) = &fixtures()[which];
         let op = operation(sg.api_schema(), &choices);
         let doc = sg.validate_operation(&op);
         prop_assert!(doc.is_ok(), "generator produced an invalid operation {op}: {doc:?}");
@@ -294,6 +315,10 @@ proptest! {
                 collect_fetches(node, false, &mut fetches);
             }
             for (fetch, entity) in fetches {
+                // ... and valid against the schema of the subgraph it is sent to.
+                if let Err(e) = check_against_subgraph(sg, schemas, fetch) {
+                    prop_assert!(false, "{op}\n{plan}\n{e}");
+                }
                 // Every subgraph operation is syntactically valid GraphQL, and entity
                 // fetches (under a Flatten) always say what to send.
                 let parsed = apollo_compiler::parser::Parser::new()
@@ -324,6 +349,7 @@ fn composed_supergraphs_load_and_plan() {
         let name = entry.file_name().to_string_lossy().to_string();
         let sg = Supergraph::parse(&sdl).unwrap_or_else(|e| panic!("{name}: {e}"));
         let planner = QueryPlanner::new(&sg);
+        let schemas = subgraph_schemas(&sg);
         for seed in 0..64u32 {
             let choices: Vec<u32> = (0..40)
                 .map(|i| seed.wrapping_mul(2654435761).rotate_left(i) ^ i)
@@ -343,6 +369,13 @@ fn composed_supergraphs_load_and_plan() {
                 let mut problems = Vec::new();
                 check_requires_order(node, &mut Vec::new(), &mut problems);
                 assert!(problems.is_empty(), "{name}: {op}\n{plan}\n{problems:?}");
+                let mut fetches = Vec::new();
+                collect_fetches(node, false, &mut fetches);
+                for (fetch, _) in fetches {
+                    if let Err(e) = check_against_subgraph(&sg, &schemas, fetch) {
+                        panic!("{name}: {op}\n{plan}\n{e}");
+                    }
+                }
             }
         }
         checked += 1;
