@@ -24,6 +24,16 @@ pub struct GatewayConfig {
     pub expose_query_plan: bool,
     /// Answer `__schema` and `__type`. `__typename` is always answered.
     pub introspection: bool,
+    /// JWT authentication and the authorization directives.
+    pub auth: crate::auth::AuthConfig,
+    pub rate_limit: crate::rate_limit::RateLimitConfig,
+    pub persisted: crate::persisted::PersistedConfig,
+    pub csrf: crate::http::csrf::CsrfConfig,
+    pub cors: crate::http::cors::CorsConfig,
+    /// Timeouts aside (see `subgraphs`), how subgraph calls are protected.
+    pub resilience: crate::resilience::ResilienceConfig,
+    /// Headers sent to subgraphs.
+    pub headers: crate::resilience::headers::HeaderRules,
 }
 
 impl Default for GatewayConfig {
@@ -37,6 +47,13 @@ impl Default for GatewayConfig {
             caches: CachesConfig::default(),
             expose_query_plan: false,
             introspection: true,
+            auth: Default::default(),
+            rate_limit: Default::default(),
+            persisted: Default::default(),
+            csrf: Default::default(),
+            cors: Default::default(),
+            resilience: Default::default(),
+            headers: Default::default(),
         }
     }
 }
@@ -94,6 +111,20 @@ pub struct LimitsConfig {
     pub max_tokens: usize,
     /// Deepest accepted parser recursion (nesting of selections and values).
     pub max_recursion: usize,
+    /// Deepest field nesting of an operation (through fragments).
+    pub max_depth: Option<u32>,
+    /// Most aliased fields in an operation.
+    pub max_aliases: Option<u32>,
+    /// Most fields selected at the root.
+    pub max_root_fields: Option<u32>,
+    /// Most directive applications in an operation.
+    pub max_directives: Option<u32>,
+    /// Highest `@cost`/`@listSize` cost of an operation.
+    pub max_cost: Option<u32>,
+    /// Items assumed for a list field without `@listSize` or a slicing argument.
+    pub default_list_size: u32,
+    /// Most operations in one batched (JSON array) request.
+    pub max_batch: usize,
 }
 
 impl Default for LimitsConfig {
@@ -102,6 +133,13 @@ impl Default for LimitsConfig {
             max_body_bytes: 2 * 1024 * 1024,
             max_tokens: 15_000,
             max_recursion: 500,
+            max_depth: None,
+            max_aliases: None,
+            max_root_fields: None,
+            max_directives: None,
+            max_cost: None,
+            default_list_size: 10,
+            max_batch: 16,
         }
     }
 }

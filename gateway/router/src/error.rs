@@ -10,6 +10,16 @@ pub const SUBGRAPH_REQUEST_FAILED: &str = "SUBGRAPH_REQUEST_FAILED";
 pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
 pub const QUERY_PLANNING_FAILED: &str = "QUERY_PLANNING_FAILED";
 pub const OPERATION_RESOLUTION_FAILURE: &str = "OPERATION_RESOLUTION_FAILURE";
+// The edge's codes (auth, limits, persisted operations, rate limiting).
+pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+pub const FORBIDDEN: &str = "FORBIDDEN";
+pub const RATE_LIMITED: &str = "RATE_LIMITED";
+pub const OPERATION_LIMIT_EXCEEDED: &str = "OPERATION_LIMIT_EXCEEDED";
+pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
+pub const PERSISTED_QUERY_NOT_SUPPORTED: &str = "PERSISTED_QUERY_NOT_SUPPORTED";
+pub const PERSISTED_QUERY_HASH_MISMATCH: &str = "PERSISTED_QUERY_HASH_MISMATCH";
+pub const PERSISTED_QUERY_NOT_IN_LIST: &str = "PERSISTED_QUERY_NOT_IN_LIST";
+pub const CSRF_PREVENTED: &str = "CSRF_PREVENTED";
 
 /// One step of an error path: a response key or a list index.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -7,13 +7,20 @@
 //! negotiation) → [`pipeline`] (orchestration) → [`document`] (parse + validate, cached) →
 //! variable coercion → [`plan_cache`] → [`execution`] (fetches, merge) → [`shape`] (the
 //! client's response, null propagation, introspection).
+pub mod auth;
 pub mod config;
 pub mod document;
+pub mod edge;
 pub mod error;
 pub mod execution;
+pub mod facts;
 pub mod http;
+pub mod limits;
+pub mod persisted;
 pub mod pipeline;
 pub mod plan_cache;
+pub mod rate_limit;
+pub mod resilience;
 pub mod shape;
 pub mod supergraph;
 
@@ -33,8 +40,12 @@ pub async fn serve_on(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = http::router(gateway);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+    // The peer address feeds IP rate limits.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
         .await
 }
 
@@ -50,6 +61,8 @@ pub enum ServeError {
     },
     #[error("the server stopped: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Edge(#[from] edge::EdgeError),
 }
 
 /// Loads `supergraph_sdl` and serves it on `config.listen` until `shutdown` completes. What
@@ -60,6 +73,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let state = SupergraphState::from_sdl(supergraph_sdl, &config)?;
+    // Refuse to start on an invalid edge configuration (the gateway would fail closed).
+    edge::Edge::new(&config)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServeError::Bind {

@@ -9,10 +9,17 @@ use arc_swap::ArcSwap;
 use http::HeaderValue;
 use serde::{Deserialize, Serialize};
 
+use crate::auth::Claims;
+use crate::auth::directives::authorize;
+use crate::auth::requirements::Principal;
 use crate::config::GatewayConfig;
+use crate::edge::Edge;
 use crate::error::{
-    BAD_REQUEST, BAD_USER_INPUT, GRAPHQL_VALIDATION_FAILED, GraphqlError, QUERY_PLANNING_FAILED,
+    BAD_REQUEST, BAD_USER_INPUT, GRAPHQL_VALIDATION_FAILED, GraphqlError, INTERNAL_SERVER_ERROR,
+    QUERY_PLANNING_FAILED,
 };
+use crate::limits::{self, tokens};
+use crate::resilience::headers::OUTGOING;
 use crate::execution::subgraph_client::SubgraphClient;
 use crate::execution::{ExecutionContext, execute_plan};
 use crate::shape::{ShapeInput, shape};
@@ -38,6 +45,10 @@ pub struct RequestMeta {
     pub authorization: Option<HeaderValue>,
     /// GET requests may only run queries.
     pub is_get: bool,
+    /// The verified token's claims; `None` for anonymous requests.
+    pub claims: Option<Claims>,
+    /// The client's headers, for the header propagation rules.
+    pub headers: http::HeaderMap,
 }
 
 /// The GraphQL response body.
@@ -90,20 +101,35 @@ pub struct Gateway {
     state: ArcSwap<SupergraphState>,
     client: SubgraphClient,
     config: GatewayConfig,
+    /// `Err`: the edge configuration is invalid and every request fails (fail closed).
+    edge: Result<Edge, String>,
 }
 
 impl Gateway {
     pub fn new(state: Arc<SupergraphState>, config: GatewayConfig) -> Self {
+        let client = SubgraphClient::with_resilience(&config.pool, &config.resilience);
+        client.resilience().set_names(subgraph_names(&state));
+        let edge = Edge::new(&config).map_err(|error| {
+            tracing::error!(%error, "invalid edge configuration: every request will fail");
+            error.to_string()
+        });
         Self {
             state: ArcSwap::new(state),
-            client: SubgraphClient::new(&config.pool),
+            client,
             config,
+            edge,
         }
     }
 
     /// Replaces the supergraph; requests in flight finish on the one they started with.
     pub fn swap_supergraph(&self, state: Arc<SupergraphState>) {
+        self.client.resilience().set_names(subgraph_names(&state));
         self.state.store(state);
+    }
+
+    /// The edge stages' shared state, or why the configuration was refused.
+    pub fn edge(&self) -> Result<&Edge, &str> {
+        self.edge.as_ref().map_err(String::as_str)
     }
 
     pub fn supergraph(&self) -> Arc<SupergraphState> {
@@ -114,8 +140,23 @@ impl Gateway {
         &self.config
     }
 
-    pub async fn execute(&self, request: GraphqlRequest, meta: RequestMeta) -> Handled {
+    pub async fn execute(&self, mut request: GraphqlRequest, meta: RequestMeta) -> Handled {
         let state = self.state.load_full();
+        let edge = match self.edge() {
+            Ok(edge) => edge,
+            Err(_) => {
+                return Handled::rejected(
+                    Outcome::InternalError,
+                    vec![GraphqlError::with_code(
+                        "The gateway is misconfigured",
+                        INTERNAL_SERVER_ERROR,
+                    )],
+                );
+            }
+        };
+        if let Err(error) = edge.persisted.resolve(&mut request).await {
+            return Handled::rejected(Outcome::RequestError, vec![error]);
+        }
         let Some(query) = request.query.as_deref().filter(|q| !q.is_empty()) else {
             return Handled::rejected(
                 Outcome::BadRequest,
@@ -125,6 +166,19 @@ impl Gateway {
                 )],
             );
         };
+
+        let max_tokens = self.config.limits.max_tokens;
+        let counted = tokens::count(query, max_tokens);
+        if counted > max_tokens {
+            return Handled::rejected(
+                Outcome::RequestError,
+                vec![limits::exceeded(
+                    "max_tokens",
+                    counted as f64,
+                    max_tokens as f64,
+                )],
+            );
+        }
 
         let document = state.documents.get(&state.api_schema, query);
         let document = match document.as_ref() {
@@ -183,14 +237,48 @@ impl Gateway {
             }
         };
 
+        if let Err(error) = limits::check(
+            &state.api_schema,
+            &state.facts,
+            &self.config.limits,
+            document,
+            operation,
+            &variables,
+        ) {
+            return Handled::rejected(Outcome::RequestError, vec![error]);
+        }
+
+        // Unauthorized fields leave the planned operation; the original is shaped, so they
+        // come back null. The filtered text keys the plan cache: it is the auth decision.
+        let principal = Principal {
+            claims: meta.claims.as_ref(),
+            policies: &self.config.auth.policies,
+            scope_claim: self.config.auth.scope_claim.as_deref().unwrap_or("scope"),
+        };
+        let authorized = authorize(
+            &state.api_schema,
+            &state.facts,
+            &principal,
+            document,
+            operation_name,
+        );
+        if !authorized.errors.is_empty() && self.config.auth.reject_unauthorized {
+            return Handled::rejected(Outcome::RequestError, authorized.errors);
+        }
+        let filtered_text = authorized.document.as_ref().map(ToString::to_string);
+        let (planned, planned_text) = match (&authorized.document, &filtered_text) {
+            (Some(filtered), Some(text)) => (filtered, text.as_str()),
+            _ => (document, query),
+        };
+
         let plan = state
             .planner
-            .options(document, operation_name, &variables)
+            .options(planned, operation_name, &variables)
             .map(|options| {
                 state.plans.get(
                     state.planner.as_ref(),
-                    query,
-                    document,
+                    planned_text,
+                    planned,
                     operation_name,
                     &options,
                 )
@@ -216,7 +304,13 @@ impl Gateway {
             variables: &variables,
             authorization: meta.authorization.as_ref(),
         };
-        let executed = execute_plan(&context, plan).await;
+        let outgoing = self.config.headers.apply(&meta.headers, meta.claims.as_ref());
+        let mut executed = OUTGOING.scope(outgoing, execute_plan(&context, plan)).await;
+        if !authorized.errors.is_empty() {
+            let mut errors = authorized.errors;
+            errors.append(&mut executed.errors);
+            executed.errors = errors;
+        }
 
         let shaped = shape(
             &ShapeInput {
@@ -245,4 +339,12 @@ impl Gateway {
             },
         }
     }
+}
+
+fn subgraph_names(state: &SupergraphState) -> Vec<(String, String)> {
+    state
+        .endpoints
+        .iter()
+        .map(|(name, endpoint)| (endpoint.url.to_string(), name.clone()))
+        .collect()
 }

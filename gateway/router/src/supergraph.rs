@@ -38,6 +38,8 @@ pub struct SupergraphState {
     pub planner: Box<dyn QueryPlanning>,
     pub documents: DocumentCache,
     pub plans: PlanCache,
+    /// Authorization and cost directives (empty without a federation supergraph).
+    pub facts: crate::facts::DirectiveFacts,
 }
 
 impl SupergraphState {
@@ -59,6 +61,7 @@ impl SupergraphState {
             config,
         )?;
         state.possible_types = possible_types;
+        state.facts = crate::facts::DirectiveFacts::from_supergraph(&supergraph);
         Ok(Arc::new(state))
     }
 
@@ -111,6 +114,7 @@ impl SupergraphState {
             planner,
             documents: DocumentCache::new(config.caches.documents, &config.limits),
             plans: PlanCache::new(config.caches.plans),
+            facts: crate::facts::DirectiveFacts::default(),
         })
     }
 }

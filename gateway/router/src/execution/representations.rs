@@ -57,6 +57,11 @@ pub fn build_representation(
 ) -> Option<JsonValue> {
     let mut out = JsonMap::new();
     select_into(object, requires, types, &mut out)?;
+    // Nothing selected: every fragment was for another type (a `Movie` in a list of `Media`
+    // when the fetch is about `Book`s). Such an object is not part of this fetch.
+    if out.is_empty() {
+        return None;
+    }
     Some(JsonValue::Object(out))
 }
 
@@ -237,6 +242,23 @@ mod tests {
         assert_eq!(
             rep,
             json!({"__typename": "B", "id": "1", "org": {"id": "o"}})
+        );
+    }
+
+    #[test]
+    fn object_matching_no_fragment_is_not_represented() {
+        let requires = vec![RequireSelection::InlineFragment {
+            type_condition: Some("B".into()),
+            selections: vec![field("__typename", vec![]), field("id", vec![])],
+        }];
+        let types = types();
+        assert!(
+            build_representation(&json!({"__typename": "C", "id": "2"}), &requires, &types)
+                .is_none()
+        );
+        assert_eq!(
+            build_representation(&json!({"__typename": "B", "id": "1"}), &requires, &types),
+            Some(json!({"__typename": "B", "id": "1"}))
         );
     }
 

@@ -1,7 +1,8 @@
 //! The HTTP client for subgraph calls: one pooled hyper-util client (HTTP/1.1 keep-alive)
 //! shared by every request, a timeout per subgraph, and request bodies serialized straight
 //! from the fetch node and the coerced variables.
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use apollo_compiler::response::{JsonMap, JsonValue};
 use bytes::Bytes;
@@ -15,6 +16,8 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::config::PoolConfig;
+use crate::resilience::headers::OUTGOING;
+use crate::resilience::{Resilience, ResilienceConfig};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
@@ -32,6 +35,11 @@ pub enum FetchError {
     Status(http::StatusCode),
     #[error("the subgraph response is not a GraphQL response: {0}")]
     Malformed(#[source] serde_json::Error),
+    #[error("the subgraph's circuit breaker is open after repeated failures")]
+    CircuitOpen,
+    /// The outcome of a deduplicated call shared with another request.
+    #[error("{0}")]
+    Shared(Arc<FetchError>),
 }
 
 /// The JSON body sent to a subgraph.
@@ -88,20 +96,35 @@ pub struct SubgraphError {
 #[derive(Clone)]
 pub struct SubgraphClient {
     client: Client<HttpConnector, Full<Bytes>>,
+    resilience: Arc<Resilience>,
 }
 
 impl SubgraphClient {
     pub fn new(pool: &PoolConfig) -> Self {
+        Self::with_resilience(pool, &ResilienceConfig::default())
+    }
+
+    /// A client applying circuit breakers, retries and deduplication (see [`crate::resilience`]).
+    pub fn with_resilience(pool: &PoolConfig, resilience: &ResilienceConfig) -> Self {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         let client = Client::builder(TokioExecutor::new())
             .pool_max_idle_per_host(pool.max_idle_per_host)
             .pool_idle_timeout(Duration::from_millis(pool.idle_timeout_ms))
             .build(connector);
-        Self { client }
+        Self {
+            client,
+            resilience: Arc::new(Resilience::new(resilience)),
+        }
     }
 
-    /// Sends one request and reads the whole answer within `timeout`.
+    pub fn resilience(&self) -> &Resilience {
+        &self.resilience
+    }
+
+    /// Sends one request and reads the whole answer within `timeout`, through the
+    /// subgraph's circuit breaker, with retries (queries only) and deduplication of
+    /// identical queries in flight. Adds the request's propagated headers.
     pub async fn send(
         &self,
         url: &Uri,
@@ -109,37 +132,61 @@ impl SubgraphClient {
         authorization: Option<&HeaderValue>,
         timeout: Duration,
     ) -> Result<SubgraphResponse, FetchError> {
-        let body = serde_json::to_vec(request).map_err(FetchError::Serialize)?;
-        let mut builder = Request::post(url.clone())
-            .header(CONTENT_TYPE, "application/json")
-            .header(
-                ACCEPT,
-                "application/graphql-response+json, application/json",
-            );
-        if let Some(authorization) = authorization {
-            builder = builder.header(AUTHORIZATION, authorization);
+        let body = Bytes::from(serde_json::to_vec(request).map_err(FetchError::Serialize)?);
+        let outgoing = OUTGOING.try_with(Clone::clone).ok();
+        let mut headers = http::HeaderMap::new();
+        if let Some(outgoing) = &outgoing {
+            headers.extend(outgoing.headers.clone());
         }
-        let http_request = builder
-            .body(Full::new(Bytes::from(body)))
-            .map_err(FetchError::Request)?;
-        let exchange = async {
-            let response = self
-                .client
-                .request(http_request)
-                .await
-                .map_err(FetchError::Transport)?;
-            let status = response.status();
-            let bytes = response
-                .into_body()
-                .collect()
-                .await
-                .map_err(FetchError::Body)?
-                .to_bytes();
-            Ok::<_, FetchError>((status, bytes))
+        if let Some(authorization) = authorization
+            && outgoing.as_ref().is_none_or(|o| o.forward_authorization)
+        {
+            headers.insert(AUTHORIZATION, authorization.clone());
+        }
+        let url_text = url.to_string();
+        let subgraph = self.resilience.name(&url_text);
+        let is_query = !request.query.trim_start().starts_with("mutation");
+        let breaker = self.resilience.breaker(&url_text);
+        let retry = &self.resilience.config.retry;
+        let mut attempt = 0;
+        let (status, bytes) = loop {
+            if breaker.as_ref().is_some_and(|b| !b.admit()) {
+                return Err(FetchError::CircuitOpen);
+            }
+            let started = Instant::now();
+            let call = exchange(
+                self.client.clone(),
+                url.clone(),
+                headers.clone(),
+                body.clone(),
+                timeout,
+            );
+            let result = if is_query && self.resilience.config.dedup_queries {
+                let key = dedup_key(&url_text, &headers, &body);
+                self.resilience
+                    .dedup
+                    .run(key, async move { call.await.map_err(Arc::new) })
+                    .await
+                    .map_err(FetchError::Shared)
+            } else {
+                call.await
+            };
+            metrics::histogram!("gateway_subgraph_request_duration_seconds", "subgraph" => subgraph.clone())
+                .record(started.elapsed().as_secs_f64());
+            let failed = match &result {
+                Ok((status, _)) => status.is_server_error(),
+                Err(_) => true,
+            };
+            if let Some(breaker) = &breaker {
+                breaker.record(!failed);
+            }
+            if failed && is_query && attempt < retry.attempts {
+                attempt += 1;
+                tokio::time::sleep(retry.backoff(attempt)).await;
+                continue;
+            }
+            break result?;
         };
-        let (status, bytes) = tokio::time::timeout(timeout, exchange)
-            .await
-            .map_err(|_| FetchError::Timeout(timeout))??;
         // GraphQL-over-HTTP lets a subgraph answer 4xx with a GraphQL body; read it when it
         // parses, otherwise report the status.
         match serde_json::from_slice::<SubgraphResponse>(&bytes) {
@@ -149,6 +196,67 @@ impl SubgraphClient {
             Err(error) => Err(FetchError::Malformed(error)),
         }
     }
+}
+
+/// One HTTP exchange, owning everything so it can be shared between deduplicated callers.
+async fn exchange(
+    client: Client<HttpConnector, Full<Bytes>>,
+    url: Uri,
+    headers: http::HeaderMap,
+    body: Bytes,
+    timeout: Duration,
+) -> Result<(http::StatusCode, Bytes), FetchError> {
+    let mut builder = Request::post(url)
+        .header(CONTENT_TYPE, "application/json")
+        .header(
+            ACCEPT,
+            "application/graphql-response+json, application/json",
+        );
+    if let Some(map) = builder.headers_mut() {
+        map.extend(headers);
+    }
+    let http_request = builder
+        .body(Full::new(body))
+        .map_err(FetchError::Request)?;
+    let exchange = async {
+        let response = client
+            .request(http_request)
+            .await
+            .map_err(FetchError::Transport)?;
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(FetchError::Body)?
+            .to_bytes();
+        Ok::<_, FetchError>((status, bytes))
+    };
+    tokio::time::timeout(timeout, exchange)
+        .await
+        .map_err(|_| FetchError::Timeout(timeout))?
+}
+
+/// Identity of a subgraph call for deduplication: URL, headers and body.
+fn dedup_key(url: &str, headers: &http::HeaderMap, body: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let mut part = |bytes: &[u8]| {
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    };
+    part(url.as_bytes());
+    let mut pairs: Vec<(&str, &[u8])> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_bytes()))
+        .collect();
+    pairs.sort();
+    for (name, value) in pairs {
+        part(name.as_bytes());
+        part(value);
+    }
+    part(body);
+    hasher.finalize().into()
 }
 
 #[cfg(test)]

@@ -52,6 +52,8 @@ struct Store {
     root: HashMap<String, Map<String, Json>>,
     records: HashMap<String, Vec<Json>>,
     keys: HashMap<String, Vec<Vec<KeyField>>>,
+    /// Interface name → object types implementing it (entity interfaces resolve to these).
+    implementers: HashMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -313,10 +315,20 @@ fn build_schema(sdl: &str, data: Json) -> Result<Schema, String> {
             }
         }
     }
+    let mut implementers: HashMap<String, Vec<String>> = HashMap::new();
+    for (name, _, implements, _) in &objects {
+        for interface in implements {
+            implementers
+                .entry(interface.clone())
+                .or_default()
+                .push(name.clone());
+        }
+    }
     let store = Arc::new(Store {
         root,
         records,
         keys,
+        implementers,
     });
     let kinds = Arc::new(kinds);
 
@@ -350,19 +362,13 @@ fn build_schema(sdl: &str, data: Json) -> Result<Schema, String> {
         }
         builder = builder.register(object);
     }
-    for (name, fields, implements, directives) in &interfaces {
+    for (name, fields, implements, _) in &interfaces {
         let mut interface = Interface::new(name.as_str());
         for parent in implements {
             interface = interface.implement(parent.as_str());
         }
-        for directive in directives.iter().filter(|d| d.name == "key") {
-            if let Some(fields) = directive
-                .specified_argument_by_name("fields")
-                .and_then(|v| v.as_str())
-            {
-                interface = interface.key(fields);
-            }
-        }
+        // An entity interface's key is not registered: async-graphql would put the
+        // interface in the `_Entity` union. `_entities` still resolves it to an implementation.
         for field in fields {
             let mut f = InterfaceField::new(field.name.as_str(), type_ref(&field.ty));
             for argument in &field.arguments {
@@ -407,11 +413,11 @@ fn build_schema(sdl: &str, data: Json) -> Result<Schema, String> {
                     .and_then(Json::as_str)
                     .unwrap_or("")
                     .to_string();
-                match store.find_record(&typename, &json) {
-                    Some(record) => {
+                match store.find_entity(&typename, &json) {
+                    Some((concrete, record)) => {
                         let mut entity = record.clone();
                         overlay_missing(&mut entity, &json);
-                        values.push(FieldValue::owned_any(Node(entity)).with_type(typename));
+                        values.push(FieldValue::owned_any(Node(entity)).with_type(concrete));
                     }
                     None => values.push(FieldValue::NULL),
                 }
@@ -533,7 +539,11 @@ fn evaluate(raw: Json, owner: &Json, args: &Json) -> async_graphql::Result<Json>
         let found = cases.iter().find(|case| {
             case.get("args")
                 .and_then(Json::as_object)
-                .is_some_and(|want| want.iter().all(|(k, v)| args.get(k) == Some(v)))
+                .is_some_and(|want| {
+                    // An absent argument matches `null`.
+                    want.iter()
+                        .all(|(k, v)| args.get(k).unwrap_or(&Json::Null) == v)
+                })
         });
         return match found.and_then(|c| c.get("value")) {
             Some(value) => evaluate(value.clone(), owner, args),
@@ -568,7 +578,10 @@ fn eval_expr(expr: &[Json], entity: &Json) -> async_graphql::Result<Json> {
             |operand| match operand.as_str().and_then(|s| s.strip_prefix('.')) {
                 Some(path) => path
                     .split('.')
-                    .try_fold(entity, |v, key| v.get(key))
+                    .try_fold(entity, |v, key| match (v, key.parse::<usize>()) {
+                        (Json::Array(items), Ok(index)) => items.get(index),
+                        _ => v.get(key),
+                    })
                     .cloned()
                     .filter(|v| !v.is_null())
                     .ok_or_else(|| {
@@ -658,6 +671,18 @@ fn to_field_value(
 }
 
 impl Store {
+    /// The record for an entity representation, and its concrete type: an entity interface
+    /// resolves to the implementation that holds a matching record.
+    fn find_entity(&self, typename: &str, probe: &Json) -> Option<(String, &Json)> {
+        if let Some(record) = self.find_record(typename, probe) {
+            return Some((typename.to_string(), record));
+        }
+        self.implementers.get(typename)?.iter().find_map(|object| {
+            self.find_record(object, probe)
+                .map(|record| (object.clone(), record))
+        })
+    }
+
     /// The record of `typename` whose fields match one of the type's keys in `probe`.
     fn find_record(&self, typename: &str, probe: &Json) -> Option<&Json> {
         let records = self.records.get(typename)?;
