@@ -137,3 +137,34 @@ fn every_error_names_its_rule_and_coordinate() {
     assert_eq!(e.coordinate.as_deref(), Some("Product.name"));
     assert!(e.subgraph.is_some());
 }
+
+/// Composition never panics, whatever the input: every case's subgraphs cut short at many
+/// points must give a result or errors.
+#[test]
+fn truncated_subgraphs_give_errors_not_panics() {
+    let mut cases: Vec<PathBuf> = fs::read_dir(cases_dir())
+        .expect("tests/compose exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    let mut runs = 0;
+    for case in cases {
+        let inputs = read_inputs(&case);
+        for (i, input) in inputs.iter().enumerate() {
+            let cuts: Vec<usize> = input
+                .sdl
+                .char_indices()
+                .map(|(at, _)| at)
+                .step_by(23)
+                .collect();
+            for cut in cuts {
+                let mut variant = inputs.clone();
+                variant[i].sdl = input.sdl[..cut].to_string();
+                let _ = compose(&variant);
+                runs += 1;
+            }
+        }
+    }
+    assert!(runs > 100, "only {runs} variants composed");
+}

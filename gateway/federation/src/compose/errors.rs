@@ -39,6 +39,7 @@ pub enum ErrorCode {
     RequiredArgumentMissingInSomeSubgraph,
     ExtensionWithNoBase,
     InterfaceObjectUsageError,
+    InterfaceKeyNotOnImplementation,
     ImplementedByInaccessible,
     SatisfiabilityError,
 }
@@ -83,6 +84,7 @@ impl ErrorCode {
             RequiredArgumentMissingInSomeSubgraph => "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
             ExtensionWithNoBase => "EXTENSION_WITH_NO_BASE",
             InterfaceObjectUsageError => "INTERFACE_OBJECT_USAGE_ERROR",
+            InterfaceKeyNotOnImplementation => "INTERFACE_KEY_NOT_ON_IMPLEMENTATION",
             ImplementedByInaccessible => "IMPLEMENTED_BY_INACCESSIBLE",
             SatisfiabilityError => "SATISFIABILITY_ERROR",
         }

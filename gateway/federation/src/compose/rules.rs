@@ -164,6 +164,9 @@ pub(crate) fn check(model: &SubgraphModel) -> Vec<CompositionError> {
             run(&mut check, &ty.name, &key.fields);
             errors.append(&mut check.errors);
         }
+        if ty.kind == Kind::Interface && model.fed2 {
+            errors.extend(interface_keys_on_implementations(model, ty));
+        }
         for field in ty.fields.values() {
             let coordinate = format!("{}.{}", ty.name, field.name);
             if let Some(fields) = &field.requires {
@@ -270,6 +273,77 @@ pub(crate) fn check_interface_objects(models: &[SubgraphModel]) -> Vec<Compositi
                     ));
                 }
             }
+        }
+    }
+    errors
+}
+
+/// Field sets compared with insignificant whitespace removed.
+fn same_fields(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    norm(a) == norm(b)
+}
+
+fn matching_key<'t>(
+    t: &'t super::subgraph::TypeDef,
+    fields: &str,
+) -> Option<&'t super::subgraph::Key> {
+    t.keys.iter().find(|k| same_fields(&k.fields, fields))
+}
+
+/// Every key of an entity interface must be a resolvable key of each implementation in the
+/// same subgraph.
+fn interface_keys_on_implementations(
+    model: &SubgraphModel,
+    itf: &super::subgraph::TypeDef,
+) -> Vec<CompositionError> {
+    let implementations: Vec<&super::subgraph::TypeDef> = model
+        .types
+        .values()
+        .filter(|t| t.kind == Kind::Object && t.implements.contains(&itf.name))
+        .collect();
+    let mut errors = Vec::new();
+    for key in &itf.keys {
+        let application = match key.resolvable {
+            Some(r) => format!("@key(fields: \"{}\", resolvable: {r})", key.fields),
+            None => format!("@key(fields: \"{}\")", key.fields),
+        };
+
+        let missing: Vec<String> = implementations
+            .iter()
+            .filter(|t| matching_key(t, &key.fields).is_none())
+            .map(|t| format!("\"{}\"", t.name))
+            .collect();
+        let unresolvable: Vec<String> = implementations
+            .iter()
+            .filter(|t| {
+                key.is_resolvable()
+                    && matching_key(t, &key.fields).is_some_and(|k| !k.is_resolvable())
+            })
+            .map(|t| format!("\"{}\"", t.name))
+            .collect();
+        if !missing.is_empty() {
+            errors.push(CompositionError::in_subgraph(
+                ErrorCode::InterfaceKeyNotOnImplementation,
+                &model.name,
+                &itf.name,
+                format_args!(
+                    "Key {application} on interface type \"{}\" is missing on implementation {}.",
+                    itf.name,
+                    super::errors::human_list(&missing, "type", "types")
+                ),
+            ));
+        } else if !unresolvable.is_empty() {
+            errors.push(CompositionError::in_subgraph(
+                ErrorCode::InterfaceKeyNotOnImplementation,
+                &model.name,
+                &itf.name,
+                format_args!(
+                    "Key {application} on interface type \"{}\" should be resolvable on all implementation types, but is declared with argument \"@key(resolvable:)\" set to false in {}.",
+                    itf.name,
+                    super::errors::human_list(&unresolvable, "type", "types")
+                ),
+            ));
         }
     }
     errors
