@@ -11,6 +11,8 @@ pub enum AuditError {
     Db(#[from] DbError),
     #[error("event bus: {0}")]
     Bus(#[from] BusError),
+    #[error(transparent)]
+    Service(#[from] kit::service::ServiceError),
     #[error("archive file {path}: {source}")]
     ArchiveIo {
         path: String,

@@ -16,6 +16,7 @@ pub mod query;
 pub mod retention;
 pub mod runtime;
 pub mod schema;
+pub mod server;
 
 pub use chain::{Appended, AuditChain, ChainReport, VerifyRange};
 pub use config::AuditSettings;
@@ -23,6 +24,7 @@ pub use consumer::AuditConsumer;
 pub use entry::{AuditEntry, EntryContent, GENESIS_HASH};
 pub use error::AuditError;
 pub use runtime::AuditRuntime;
+pub use server::{run, serve};
 
 /// The audit tables' migrations for both backends.
 pub static MIGRATIONS: kit::db::Migrations = kit::db::Migrations {

@@ -2,6 +2,7 @@
 //! `DATABASE_URL` and Redis at `REDIS_URL` when set.
 
 mod chain;
+mod http;
 mod pipeline;
 mod redis;
 mod retention;
