@@ -160,6 +160,7 @@ impl Checker<'_> {
         if options.is_empty() || !self.visited.insert(key) {
             return;
         }
+        let mut exploded: Vec<(String, Vec<usize>)> = Vec::new();
         match merged.kind {
             Kind::Union | Kind::Interface => {
                 let mut possible: IndexSet<String> = IndexSet::new();
@@ -183,6 +184,7 @@ impl Checker<'_> {
                     let mut p = path.to_vec();
                     p.push(Step::Fragment(o.clone()));
                     self.explore(&o, &here, &p, provided);
+                    exploded.push((o, here));
                 }
                 if merged.kind == Kind::Union {
                     return;
@@ -217,6 +219,19 @@ impl Checker<'_> {
                         resolvers.insert(*r);
                     }
                 }
+            }
+            // An interface field the current subgraphs lack can still be planned through
+            // the implementations (type explosion) when each of them can reach it.
+            let through_implementations = !exploded.is_empty()
+                && exploded.iter().all(|(object, here)| {
+                    here.iter().any(|g| {
+                        self.reachable(object, *g)
+                            .iter()
+                            .any(|r| self.resolves(*r, object, &field))
+                    })
+                });
+            if resolvers.is_empty() && through_implementations {
+                continue;
             }
             if resolvers.is_empty() {
                 self.report(type_name, &field, options[0], path);
