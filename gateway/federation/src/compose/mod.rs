@@ -23,6 +23,7 @@
 //!   applications that differ across subgraphs merge as described in [`merge`].
 //! - Composed custom directives (`@composeDirective`) are copied with their `@link`, as
 //!   Apollo does, not wrapped in `@join__directive`.
+mod applied;
 mod errors;
 mod field_set;
 mod merge;
