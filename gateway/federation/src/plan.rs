@@ -20,6 +20,13 @@
 //! - Subgraph errors are re-pathed by the executor: an `_entities` path `["_entities", i, ...]`
 //!   becomes the client path of the object that produced representation `i`.
 //!
+//! - [`FetchNode::context_inputs`] (added after the first version of this contract, an
+//!   addition only): an entity fetch for a field with `@fromContext` arguments declares
+//!   extra variables (`$contextualArgument_<n>`) that are not client variables; the
+//!   executor fills them per entity from an ancestor object, splitting the fetch into one
+//!   request per distinct tuple of values (see [`ContextInput`]). Fetches without
+//!   `context_inputs` are unaffected.
+//!
 //! What the planner (`crate::planner`) guarantees on top of the above:
 //!
 //! - `@skip`/`@include` are decided at plan time from
@@ -109,6 +116,32 @@ pub struct FetchNode {
     /// Applied to each returned entity (or root data) before it is merged (e.g. rename an alias
     /// that the planner introduced to avoid a clash back to the client's response key).
     pub output_rewrites: Vec<FetchRewrite>,
+    /// `@fromContext` arguments: variables of `operation` (not client variables) whose value
+    /// is read, per entity, from an ancestor object in the merged tree. Empty for most
+    /// fetches. See [`ContextInput`] for how the executor fills them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub context_inputs: Vec<ContextInput>,
+}
+
+/// A variable of an entity fetch filled from an ancestor of each entity (`@fromContext`).
+///
+/// For each object the enclosing `Flatten` collects, its position in the merged tree (keys
+/// and list indices) minus the last `up` segments is the ancestor; the value is read from it
+/// by following the response keys in `path` (`null` when anything on the way is missing).
+/// Entities whose context values differ cannot share one request: the executor groups the
+/// collected objects by their tuple of context values and sends one `_entities` request per
+/// group, with `variable` set to that group's value (only these fetches carry
+/// `context_inputs`, so every other fetch stays a single request).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContextInput {
+    /// Name of the variable in `operation`, without `$` (declared there with `type_name`).
+    pub variable: String,
+    /// The variable's GraphQL type, e.g. `String!`.
+    pub type_name: String,
+    /// Number of path segments from the entity up to the ancestor holding the value.
+    pub up: usize,
+    /// Response keys to follow from the ancestor to the value.
+    pub path: Vec<String>,
 }
 
 /// A selection that builds a representation from already fetched data.

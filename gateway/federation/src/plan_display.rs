@@ -88,6 +88,17 @@ fn fetch_to(out: &mut String, fetch: &FetchNode, level: usize) {
     indent(out, level + 1);
     out.push_str(&fetch.operation);
     out.push('\n');
+    for input in &fetch.context_inputs {
+        indent(out, level + 1);
+        let up = vec![".."; input.up].join("/");
+        let _ = writeln!(
+            out,
+            "context: ${} = {}/{}",
+            input.variable,
+            up,
+            input.path.join(".")
+        );
+    }
     for (label, rewrites) in [
         ("input rewrite", &fetch.input_rewrites),
         ("output rewrite", &fetch.output_rewrites),

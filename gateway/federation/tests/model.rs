@@ -282,3 +282,21 @@ fn possible_types_follow_join_implements_and_union_members() {
     assert!(sg.graph_knows_possible_type(catalog, "Media", "Book"));
     assert!(!sg.graph_knows_possible_type(library, "Media", "Book"));
 }
+
+#[test]
+fn reads_contexts_and_context_arguments() {
+    let sg = Supergraph::parse(&fixture("context.graphql")).expect("valid supergraph");
+    assert_eq!(
+        sg.type_model("Shelf").expect("Shelf").contexts,
+        vec!["library__shelf".to_string()]
+    );
+    let library = sg.subgraph_by_name("library").expect("library");
+    let pitch = sg.field_model("Book", "pitch").expect("pitch");
+    let args = &pitch.join_for(library).expect("join").context_arguments;
+    assert_eq!(args.len(), 1);
+    assert_eq!(args[0].name, "theme");
+    assert_eq!(args[0].context, "library__shelf");
+    assert_eq!(args[0].selection, "{ theme }");
+    // The context machinery stays out of the API schema.
+    assert!(!sg.api_schema().to_string().contains("@context"));
+}

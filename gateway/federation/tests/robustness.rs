@@ -19,6 +19,7 @@ fn fixtures() -> &'static [Fixture] {
             "warehouse.graphql",
             "feeds.graphql",
             "chain.graphql",
+            "context.graphql",
         ]
         .iter()
         .map(|name| {
@@ -286,7 +287,7 @@ proptest! {
         choices in proptest::collection::vec(any::<u32>(), 1..80),
         cond in any::<bool>(),
         label in any::<bool>(),
-        which in 0usize..5,
+        which in 0usize..6,
     ) {
         let (sg, planner, schemas) = &fixtures()[which];
         let op = operation(sg.api_schema(), &choices);

@@ -69,7 +69,7 @@ pub fn subgraph_sdl(sg: &Supergraph, graph: GraphId) -> String {
                     let ty = join
                         .and_then(|j| j.type_in_graph.clone())
                         .unwrap_or_else(|| field_def.ty.to_string());
-                    let args: Vec<String> = field_def
+                    let mut args: Vec<String> = field_def
                         .arguments
                         .iter()
                         .filter(|a| in_graph(a.ty.inner_named_type()))
@@ -78,6 +78,14 @@ pub fn subgraph_sdl(sg: &Supergraph, graph: GraphId) -> String {
                             None => format!("{}: {}", a.name, a.ty),
                         })
                         .collect();
+                    // `@fromContext` arguments exist only in the subgraph.
+                    if let Some(j) = join {
+                        args.extend(
+                            j.context_arguments
+                                .iter()
+                                .map(|c| format!("{}: {}", c.name, c.type_)),
+                        );
+                    }
                     if args.is_empty() {
                         let _ = writeln!(out, "  {field_name}: {ty}");
                     } else {

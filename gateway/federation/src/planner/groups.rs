@@ -2,7 +2,9 @@
 //! needs and the groups whose data it waits for.
 use std::collections::BTreeSet;
 
-use crate::plan::{FetchRewrite, FlattenPathElement, OperationKind, RequireSelection};
+use crate::plan::{
+    ContextInput, FetchRewrite, FlattenPathElement, OperationKind, RequireSelection,
+};
 use crate::supergraph::GraphId;
 
 use super::selection::OutSel;
@@ -24,6 +26,8 @@ pub(crate) struct FetchGroup {
     pub output_rewrites: Vec<FetchRewrite>,
     /// Groups that must have run (and merged) before this one.
     pub deps: BTreeSet<GroupId>,
+    /// `@fromContext` variables filled per entity from an ancestor.
+    pub context_inputs: Vec<ContextInput>,
 }
 
 /// Merges `add` into `into`, fields by response key and fragments by type condition.

@@ -65,6 +65,8 @@ pub enum PlanError {
         value: String,
         subgraph: String,
     },
+    #[error("no ancestor provides the context `{0}` a @fromContext argument needs")]
+    MissingContext(String),
     #[error("not supported by this planner yet: {0}")]
     Unsupported(&'static str),
     #[error("planner invariant broken: {0}")]

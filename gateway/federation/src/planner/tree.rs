@@ -186,6 +186,12 @@ impl<'a> PlanPrinter<'a> {
             all_definitions.push("$representations: [_Any!]!".to_string());
         }
         all_definitions.extend(definitions);
+        all_definitions.extend(
+            group
+                .context_inputs
+                .iter()
+                .map(|c| format!("${}: {}", c.variable, c.type_name)),
+        );
         if !all_definitions.is_empty() {
             operation.push('(');
             operation.push_str(&all_definitions.join(", "));
@@ -208,6 +214,7 @@ impl<'a> PlanPrinter<'a> {
             requires: group.requires.clone(),
             input_rewrites: group.input_rewrites.clone(),
             output_rewrites: group.output_rewrites.clone(),
+            context_inputs: group.context_inputs.clone(),
         }));
         if group.root_kind.is_some() {
             fetch
@@ -264,6 +271,7 @@ mod tests {
             input_rewrites: Vec::new(),
             output_rewrites: Vec::new(),
             deps: deps.iter().copied().collect(),
+            context_inputs: Vec::new(),
         }
     }
 

@@ -25,6 +25,7 @@ struct Names {
     policy: Option<String>,
     cost: Option<String>,
     list_size: Option<String>,
+    context: Option<String>,
 }
 
 impl Names {
@@ -43,6 +44,7 @@ impl Names {
             policy: links.directive("policy", "policy"),
             cost: links.directive("cost", "cost"),
             list_size: links.directive("cost", "listSize"),
+            context: links.directive("context", "context"),
         }
     }
 }
@@ -408,6 +410,14 @@ pub(super) fn read_types(
                 auth: reader.auth(directives.iter().copied()),
                 cost: reader.cost(directives.iter().copied()),
                 inaccessible: reader.inaccessible(directives.iter().copied()),
+                contexts: match &reader.names.context {
+                    Some(context) => directives
+                        .iter()
+                        .filter(|d| d.name.as_str() == context)
+                        .filter_map(|d| string_arg(d.specified_argument_by_name("name")))
+                        .collect(),
+                    None => Vec::new(),
+                },
             },
         );
     }

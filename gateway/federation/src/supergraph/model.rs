@@ -91,6 +91,8 @@ pub struct TypeModel {
     pub auth: AuthRequirements,
     pub cost: Option<i32>,
     pub inaccessible: bool,
+    /// Context names this type provides (`@context(name:)`), for `@fromContext` arguments.
+    pub contexts: Vec<String>,
 }
 
 impl TypeModel {

@@ -32,7 +32,12 @@ impl Builder<'_> {
                 .joins
                 .iter()
                 .filter(|j| self.join_resolves(j))
-                .filter_map(|j| j.graph.map(|g| (g, j.requires.is_some())))
+                // `true`: the subgraph needs inputs (`@requires`, `@fromContext`) in an
+                // entity fetch to resolve the field.
+                .filter_map(|j| {
+                    j.graph
+                        .map(|g| (g, j.requires.is_some() || !j.context_arguments.is_empty()))
+                })
                 .collect(),
             _ => all
                 .filter(|g| tm.in_graph(*g))

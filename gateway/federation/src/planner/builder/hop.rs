@@ -4,10 +4,10 @@ use super::super::groups::{GroupId, merge_requires};
 use super::super::normalize::{NField, NSel};
 use super::super::selection::{OutItem, OutSel, Pos};
 use super::{Builder, RespPath, tree_to_nsel};
-use crate::plan::{FetchRewrite, RequireSelection, RewritePathElement};
-use crate::supergraph::GraphId;
+use crate::plan::{ContextInput, FetchRewrite, RequireSelection, RewritePathElement};
 use crate::supergraph::field_set::{FieldSetItem, FieldSetTree};
-use apollo_compiler::Name;
+use crate::supergraph::{ContextArgument, GraphId};
+use apollo_compiler::{Name, Node, ast};
 use std::collections::BTreeSet;
 
 impl Builder<'_> {
@@ -112,7 +112,7 @@ impl Builder<'_> {
             for need in chosen {
                 let requires = need.targets.iter().any(|(t, r)| *t == best && *r);
                 if requires {
-                    self.hop_with_requires(g, pos, parent, &need.via, best, need.field, path)?;
+                    self.hop_with_inputs(g, pos, parent, &need.via, best, need.field, path)?;
                 } else {
                     match plain.iter_mut().find(|(v, _)| *v == need.via) {
                         Some((_, list)) => list.push(NSel::Field(need.field)),
@@ -129,8 +129,11 @@ impl Builder<'_> {
         Ok(())
     }
 
+    /// Resolves a field that needs inputs in `target`: what `@requires` names is fetched
+    /// into the parent object first and `@fromContext` values into their ancestor (from
+    /// wherever they live), then an entity fetch waits for every group that produced them.
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn hop_with_requires(
+    pub(super) fn hop_with_inputs(
         &mut self,
         g: GroupId,
         pos: &Pos,
@@ -140,13 +143,35 @@ impl Builder<'_> {
         field: NField,
         path: &RespPath,
     ) -> Result<(), PlanError> {
-        let requires = self
+        let join = self
             .join_for(via, &field.name, target)
-            .and_then(|j| j.requires_selection.clone())
-            .ok_or(PlanError::Internal("requires selection"))?;
-        // Fetch what @requires names into the parent object first, from wherever it lives.
+            .cloned()
+            .ok_or(PlanError::Internal("join for a field needing inputs"))?;
         let before = self.touched.len();
-        self.walk(g, pos, parent, &tree_to_nsel(&requires), path, None)?;
+        if let Some(requires) = &join.requires_selection {
+            self.walk(g, pos, parent, &tree_to_nsel(requires), path, None)?;
+        }
+        let mut field = field;
+        let mut inputs = Vec::new();
+        for argument in &join.context_arguments {
+            // Without an ancestor providing the context, a nullable argument is left out
+            // (the subgraph sees it absent); a non-null one cannot be planned.
+            let Some(input) = self.context_input(argument, path)? else {
+                if argument.type_.ends_with('!') {
+                    return Err(PlanError::MissingContext(argument.context.clone()));
+                }
+                continue;
+            };
+            let name = Name::new(&argument.name)
+                .map_err(|_| PlanError::Internal("contextual argument name"))?;
+            let variable = Name::new(&input.variable)
+                .map_err(|_| PlanError::Internal("contextual variable name"))?;
+            field.arguments.push(Node::new(ast::Argument {
+                name,
+                value: Node::new(ast::Value::Variable(variable)),
+            }));
+            inputs.push(input);
+        }
         let mut deps: BTreeSet<GroupId> = self.touched[before..].iter().copied().collect();
         deps.insert(g);
         let (child, cpos) = self.entity_hop(
@@ -157,9 +182,98 @@ impl Builder<'_> {
             target,
             path,
             Some(deps),
-            Some(&requires),
+            join.requires_selection.as_ref(),
         )?;
+        self.groups[child].context_inputs.extend(inputs);
         self.add_local(child, &cpos, via, &field, path, None)
+    }
+
+    /// Plans the value of a `@fromContext` argument: the nearest ancestor providing the
+    /// context selects the context's field, and the entity fetch reads it from there.
+    fn context_input(
+        &mut self,
+        argument: &ContextArgument,
+        path: &RespPath,
+    ) -> Result<Option<ContextInput>, PlanError> {
+        let Some(ancestor) = self
+            .ancestors
+            .iter()
+            .rev()
+            .find(|a| self.provides_context(&a.type_name, &argument.context))
+            .cloned()
+        else {
+            return Ok(None);
+        };
+        let text = argument.selection.trim();
+        let text = text
+            .strip_prefix('{')
+            .and_then(|t| t.strip_suffix('}'))
+            .unwrap_or(text);
+        let tree =
+            FieldSetTree::parse(self.sg.schema(), &ancestor.type_name, text).map_err(|_| {
+                PlanError::Unsupported("a @fromContext selection that is not a field set")
+            })?;
+        self.walk(
+            ancestor.group,
+            &ancestor.pos,
+            &ancestor.type_name,
+            &tree_to_nsel(&tree),
+            &ancestor.path,
+            None,
+        )?;
+        // The value is at a chain of fields (`{ a }`, `{ a { b } }`), read by response key.
+        let mut keys = Vec::new();
+        let mut at = self.groups[ancestor.group].selection.at(&ancestor.pos);
+        let mut current = &tree;
+        loop {
+            let [FieldSetItem::Field { name, sub }] = current.items.as_slice() else {
+                return Err(PlanError::Unsupported(
+                    "a @fromContext selection other than a single field path",
+                ));
+            };
+            let key = at
+                .and_then(|a| a.key_of(name))
+                .unwrap_or_else(|| name.clone());
+            at = at.and_then(|a| {
+                a.items.iter().find_map(|i| match i {
+                    OutItem::Field {
+                        alias,
+                        name: n,
+                        sub,
+                        ..
+                    } if alias.as_ref().unwrap_or(n) == &key => Some(sub),
+                    _ => None,
+                })
+            });
+            keys.push(key.to_string());
+            if sub.is_empty() {
+                break;
+            }
+            current = sub;
+        }
+        self.context_counter += 1;
+        Ok(Some(ContextInput {
+            variable: format!("contextualArgument_{}", self.context_counter),
+            type_name: argument.type_.clone(),
+            up: path.len().saturating_sub(ancestor.path.len()),
+            path: keys,
+        }))
+    }
+
+    /// Whether objects at a position of type `type_name` provide `context`.
+    fn provides_context(&self, type_name: &str, context: &str) -> bool {
+        let has = |t: &str| {
+            self.sg
+                .type_model(t)
+                .is_some_and(|m| m.contexts.iter().any(|c| c == context))
+        };
+        if has(type_name) || self.sg.possible_types(type_name).iter().any(|t| has(t)) {
+            return true;
+        }
+        self.sg
+            .schema()
+            .get_object(type_name)
+            .is_some_and(|o| o.implements_interfaces.iter().any(|i| has(i)))
     }
 
     /// Finds or creates the entity fetch to `target` for the objects at `path`, adding the

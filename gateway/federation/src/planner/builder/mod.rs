@@ -31,6 +31,20 @@ pub(crate) struct Builder<'a> {
     /// Every group a walk added something to, in order: the dependencies of `@requires`.
     pub(super) touched: Vec<GroupId>,
     pub(super) depth: usize,
+    /// The objects above the current position (nearest last): where `@fromContext`
+    /// arguments look for their context.
+    pub(super) ancestors: Vec<Ancestor>,
+    /// Numbers `@fromContext` variables.
+    pub(super) context_counter: usize,
+}
+
+/// An object on the way down: its type, where it is selected and where it lands.
+#[derive(Debug, Clone)]
+pub(super) struct Ancestor {
+    pub type_name: Name,
+    pub group: GroupId,
+    pub pos: Pos,
+    pub path: RespPath,
 }
 
 impl<'a> Builder<'a> {
@@ -41,6 +55,8 @@ impl<'a> Builder<'a> {
             groups: Vec::new(),
             touched: Vec::new(),
             depth: 0,
+            ancestors: Vec::new(),
+            context_counter: 0,
         }
     }
 
@@ -60,6 +76,7 @@ impl<'a> Builder<'a> {
             input_rewrites: Vec::new(),
             output_rewrites: Vec::new(),
             deps: BTreeSet::new(),
+            context_inputs: Vec::new(),
         });
         self.groups.len() - 1
     }
@@ -84,6 +101,7 @@ impl<'a> Builder<'a> {
             input_rewrites: Vec::new(),
             output_rewrites: Vec::new(),
             deps,
+            context_inputs: Vec::new(),
         });
         self.groups.len() - 1
     }

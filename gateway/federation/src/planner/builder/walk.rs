@@ -3,7 +3,7 @@ use super::super::PlanError;
 use super::super::groups::GroupId;
 use super::super::normalize::{NField, NSel};
 use super::super::selection::{OutItem, Pos};
-use super::{Builder, MAX_WALK_DEPTH, RespPath};
+use super::{Ancestor, Builder, MAX_WALK_DEPTH, RespPath};
 use crate::plan::{FetchRewrite, FlattenPathElement, RewritePathElement};
 use crate::supergraph::TypeKind;
 use crate::supergraph::field_set::FieldSetTree;
@@ -273,13 +273,6 @@ impl Builder<'_> {
                     .and_then(|p| p.field(parent, &f.name, &self.possible()))
                     .cloned()
             });
-        if self
-            .join_for(parent, &f.name, graph)
-            .is_some_and(|j| !j.context_arguments.is_empty())
-        {
-            // Refuse rather than send a query missing its context-filled arguments.
-            return Err(PlanError::Unsupported("fields with @fromContext arguments"));
-        }
         if !f.arguments.is_empty() {
             self.check_enum_arguments(graph, parent, f)?;
         }
@@ -333,14 +326,22 @@ impl Builder<'_> {
             }
             let mut sub_pos = pos.clone();
             sub_pos.push(idx);
-            self.walk(
+            self.ancestors.push(Ancestor {
+                type_name: ty.inner_named_type().clone(),
+                group: g,
+                pos: sub_pos.clone(),
+                path: sub_path.clone(),
+            });
+            let walked = self.walk(
                 g,
                 &sub_pos,
                 ty.inner_named_type(),
                 &f.selections,
                 &sub_path,
                 sub_provided.as_ref(),
-            )?;
+            );
+            self.ancestors.pop();
+            walked?;
         }
         Ok(())
     }
