@@ -5,7 +5,9 @@
 //! Pure and deterministic: subgraphs are ordered by name, types and directive definitions
 //! by name, fields in the order subgraphs first declare them.
 //!
-//! Pipeline: [`subgraph`] reads each SDL through its `@link`s into a normalized model,
+//! Pipeline: [`subgraph`] reads each SDL through its `@link`s into a normalized model
+//! (rejecting [`references`] to undefined types and directives; [`fed1`] upgrades
+//! Federation 1 subgraphs),
 //! [`rules`] checks each subgraph on its own (keys, `@external`, `@requires`, `@provides`),
 //! [`merge`] merges the models and reports cross-subgraph conflicts,
 //! [`satisfiability`] checks that every field can be reached from a root field, and
@@ -25,10 +27,12 @@
 //!   Apollo does, not wrapped in `@join__directive`.
 mod applied;
 mod errors;
+mod fed1;
 mod field_set;
 mod merge;
 mod names;
 mod print;
+mod references;
 mod rules;
 mod satisfiability;
 mod subgraph;

@@ -227,7 +227,7 @@ impl SubgraphModel {
 }
 
 /// Types and fields that belong to the federation machinery, not to the graph.
-fn is_machinery_type(name: &str) -> bool {
+pub(crate) fn is_machinery_type(name: &str) -> bool {
     matches!(
         name,
         "_Service" | "_Entity" | "_Any" | "FieldSet" | "_FieldSet"
@@ -324,7 +324,7 @@ pub(crate) fn read(input: &SubgraphInput) -> Result<SubgraphModel, Errors> {
         }
     }
 
-    let unknown = unknown_references(&doc, &names);
+    let unknown = super::references::unknown_references(&doc, &names);
     if !unknown.is_empty() {
         return Err(unknown
             .into_iter()
@@ -432,11 +432,11 @@ pub(crate) fn read(input: &SubgraphInput) -> Result<SubgraphModel, Errors> {
         key_fields: HashSet::new(),
     };
     if !model.fed2 {
-        upgrade_fed1(&mut model);
+        super::fed1::upgrade_fed1(&mut model);
     }
     compute_field_set_usage(&mut model);
     if !model.fed2 {
-        remove_unused_externals(&mut model);
+        super::fed1::remove_unused_externals(&mut model);
     }
     Ok(model)
 }
@@ -739,60 +739,6 @@ impl Reader<'_> {
     }
 }
 
-/// Federation 1 semantics expressed in Federation 2 terms, as Apollo's schema upgrader does:
-/// type extensions become definitions, `@external` on key fields of extensions is dropped,
-/// keys and `@external` on interfaces are dropped (fed1 ignored them), and every field is
-/// shareable (see [`SubgraphModel::is_shareable`]).
-fn upgrade_fed1(model: &mut SubgraphModel) {
-    for ty in model.types.values_mut() {
-        if ty.kind == Kind::Interface {
-            ty.keys.clear();
-            for f in ty.fields.values_mut() {
-                f.external = false;
-            }
-        }
-        let key_fields: HashSet<String> = ty
-            .keys
-            .iter()
-            .filter_map(|k| k.selections.as_ref())
-            .flatten()
-            .filter_map(|s| match s {
-                Selection::Field { name, .. } => Some(name.clone()),
-                Selection::InlineFragment { .. } => None,
-            })
-            .collect();
-        if ty.has_extension || ty.extends {
-            for f in ty.fields.values_mut() {
-                if key_fields.contains(&f.name) {
-                    f.external = false;
-                }
-            }
-        }
-        for k in &mut ty.keys {
-            k.on_extension = false;
-        }
-        ty.extends = false;
-        if ty.has_extension {
-            ty.has_extension = false;
-            ty.has_definition = true;
-        }
-    }
-    // @provides on a field whose type is not composite was ignored by fed1.
-    let composite: HashSet<String> = model
-        .types
-        .values()
-        .filter(|t| matches!(t.kind, Kind::Object | Kind::Interface | Kind::Union))
-        .map(|t| t.name.clone())
-        .collect();
-    for ty in model.types.values_mut() {
-        for f in ty.fields.values_mut() {
-            if f.provides.is_some() && !composite.contains(f.ty.inner_named_type().as_str()) {
-                f.provides = None;
-            }
-        }
-    }
-}
-
 /// Records which fields the subgraph's field sets name, and which external fields its
 /// `@provides` make resolvable.
 fn compute_field_set_usage(model: &mut SubgraphModel) {
@@ -860,130 +806,5 @@ pub(crate) fn collect(
                 collect(model, t, children, out);
             }
         }
-    }
-}
-
-/// Federation 1 tolerated `@external` fields nothing used; Federation 2 rejects them, so
-/// the upgrade removes them.
-fn remove_unused_externals(model: &mut SubgraphModel) {
-    let used = model.used_in_field_sets.clone();
-    for ty in model.types.values_mut() {
-        let name = ty.name.clone();
-        ty.fields
-            .retain(|f, field| !field.external || used.contains(&(name.clone(), f.clone())));
-    }
-}
-
-const BUILT_IN_SCALARS: &[&str] = &["Int", "Float", "String", "Boolean", "ID"];
-const BUILT_IN_DIRECTIVES: &[&str] = &[
-    "deprecated",
-    "specifiedBy",
-    "skip",
-    "include",
-    "oneOf",
-    "link",
-];
-
-/// The fields, enum values and input fields of one definition.
-type Members<'a> = (
-    &'a [Node<ast::FieldDefinition>],
-    &'a [Node<ast::EnumValueDefinition>],
-    &'a [Node<ast::InputValueDefinition>],
-);
-
-/// Types and directives the subgraph uses but never defines (nor imports), in Apollo's words.
-fn unknown_references(doc: &ast::Document, names: &FederationNames) -> Vec<(ErrorCode, String)> {
-    let mut defined_types: HashSet<&str> = BUILT_IN_SCALARS.iter().copied().collect();
-    let mut defined_directives: HashSet<&str> = BUILT_IN_DIRECTIVES.iter().copied().collect();
-    for def in &doc.definitions {
-        if let Some(name) = def.name() {
-            match def {
-                Definition::DirectiveDefinition(_) => defined_directives.insert(name.as_str()),
-                _ => defined_types.insert(name.as_str()),
-            };
-        }
-    }
-    let mut messages: Vec<(ErrorCode, String)> = Vec::new();
-    let mut type_messages: Vec<(ErrorCode, String)> = Vec::new();
-    let directive = |d: &Directive, messages: &mut Vec<(ErrorCode, String)>| {
-        let name = d.name.as_str();
-        if matches!(names.spec_name(name), Some("context" | "fromContext")) {
-            let message = (
-                ErrorCode::UnsupportedFeature,
-                format!("@{name} is not supported by this composition"),
-            );
-            if !messages.contains(&message) {
-                messages.push(message);
-            }
-            return;
-        }
-        if defined_directives.contains(name) || names.spec_name(name).is_some() {
-            return;
-        }
-        let message = if names.fed2 && super::names::FEDERATION_DIRECTIVES.contains(&name) {
-            format!(
-                "Unknown directive \"@{name}\". If you meant the \"@{name}\" federation directive, you should use fully-qualified name \"@federation__{name}\" or add \"@{name}\" to the `import` argument of the @link to the federation specification."
-            )
-        } else {
-            format!("Unknown directive \"@{name}\".")
-        };
-        let message = (ErrorCode::InvalidGraphql, message);
-        if !messages.contains(&message) {
-            messages.push(message);
-        }
-    };
-    let ty = |t: &Type, messages: &mut Vec<(ErrorCode, String)>| {
-        let name = t.inner_named_type().as_str();
-        if !defined_types.contains(name) && !is_machinery_type(name) {
-            let message = (ErrorCode::InvalidGraphql, format!("Unknown type {name}"));
-            if !messages.contains(&message) {
-                messages.push(message);
-            }
-        }
-    };
-    for def in &doc.definitions {
-        for d in def.directives().iter() {
-            directive(d, &mut messages);
-        }
-        let (fields, values, inputs): Members<'_> = match def {
-            Definition::ObjectTypeDefinition(d) => (&d.fields, &[], &[]),
-            Definition::ObjectTypeExtension(d) => (&d.fields, &[], &[]),
-            Definition::InterfaceTypeDefinition(d) => (&d.fields, &[], &[]),
-            Definition::InterfaceTypeExtension(d) => (&d.fields, &[], &[]),
-            Definition::EnumTypeDefinition(d) => (&[], &d.values, &[]),
-            Definition::EnumTypeExtension(d) => (&[], &d.values, &[]),
-            Definition::InputObjectTypeDefinition(d) => (&[], &[], &d.fields),
-            Definition::InputObjectTypeExtension(d) => (&[], &[], &d.fields),
-            _ => (&[], &[], &[]),
-        };
-        for f in fields {
-            ty(&f.ty, &mut type_messages);
-            for d in f.directives.iter() {
-                directive(d, &mut messages);
-            }
-            for a in &f.arguments {
-                ty(&a.ty, &mut type_messages);
-                for d in a.directives.iter() {
-                    directive(d, &mut messages);
-                }
-            }
-        }
-        for v in values {
-            for d in v.directives.iter() {
-                directive(d, &mut messages);
-            }
-        }
-        for f in inputs {
-            ty(&f.ty, &mut type_messages);
-            for d in f.directives.iter() {
-                directive(d, &mut messages);
-            }
-        }
-    }
-    // Apollo stops at unknown types (the schema cannot be built); report those alone.
-    if type_messages.is_empty() {
-        messages
-    } else {
-        type_messages
     }
 }
