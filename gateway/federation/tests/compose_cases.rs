@@ -2,6 +2,12 @@
 //! (optional `urls`: `name url` lines), and the expected `supergraph.graphql` (compared
 //! exactly, then parsed by `Supergraph::parse`) or `errors.txt` (`CODE: message` per error),
 //! plus an optional `hints.txt`. `UPDATE_EXPECT=1` rewrites the expectations: read the diff.
+//!
+//! Every expectation was compared with what Apollo's composition (`@apollo/composition`
+//! 2.14.4) produces for the same subgraphs: the supergraphs, hints and error messages are
+//! byte-identical, except `error-invalid-graphql` (parser wording), `error-invalid-supergraph`
+//! (validation wording), `error-override-from-unknown-subgraph` (Apollo only hints) and
+//! `error-unsupported-context` (Apollo supports `@context`).
 use federation::Supergraph;
 use federation::compose::{SubgraphInput, compose};
 use std::fs;

@@ -1,5 +1,6 @@
 //! Supergraph composition: Federation v2 (and upgraded Federation 1) subgraph SDLs in, a
-//! supergraph SDL out, in the format Apollo's composition prints (join v0.5), so that the
+//! supergraph SDL out, in the format Apollo's composition prints (join v0.3, v0.4 or v0.5 by
+//! the newest federation version the subgraphs link), so that the
 //! output can be diffed against Apollo tooling and served by [`crate::Supergraph::parse`].
 //!
 //! Pure and deterministic: subgraphs are ordered by name, types and directive definitions
