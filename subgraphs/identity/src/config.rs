@@ -3,6 +3,7 @@
 //! Every field has a default so a development setup needs nothing; `validate` rejects values
 //! that would make the service unsafe or unusable, naming the key.
 
+use kit::config::Secret;
 use serde::Deserialize;
 
 /// The `identity:` section.
@@ -152,7 +153,7 @@ pub struct SmtpConfig {
     #[serde(default)]
     pub username: Option<String>,
     #[serde(default)]
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     /// `starttls` (default), `tls` (implicit TLS) or `none` (local relays only).
     #[serde(default)]
     pub security: SmtpSecurity,
@@ -168,22 +169,14 @@ pub enum SmtpSecurity {
 }
 
 /// The first administrator, created at startup when the user table is empty.
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BootstrapAdmin {
     pub email: String,
-    pub password: String,
+    /// No default: set it in config or `PLATFORM__IDENTITY__BOOTSTRAP_ADMIN__PASSWORD`.
+    pub password: Secret,
     #[serde(default)]
     pub username: Option<String>,
-}
-
-impl std::fmt::Debug for BootstrapAdmin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BootstrapAdmin")
-            .field("email", &self.email)
-            .field("password", &"<redacted>")
-            .finish()
-    }
 }
 
 /// A configuration value that cannot be used, named by its key.
@@ -195,8 +188,9 @@ pub struct ConfigError {
 }
 
 impl IdentityConfig {
-    /// Checks values the types cannot express.
-    pub fn validate(&self) -> Result<(), ConfigError> {
+    /// Checks values the types cannot express; in production also refuses development-only
+    /// secrets (`dev-...`).
+    pub fn validate(&self, production: bool) -> Result<(), ConfigError> {
         let err = |key, reason: &str| {
             Err(ConfigError {
                 key,
@@ -257,12 +251,25 @@ impl IdentityConfig {
             if crate::validate::email(&admin.email).is_err() {
                 return err("bootstrap_admin.email", "is not a valid email address");
             }
-            if admin.password.chars().count() < self.password.min_length {
+            if admin.password.expose().chars().count() < self.password.min_length {
                 return err(
                     "bootstrap_admin.password",
                     "is shorter than password.min_length",
                 );
             }
+            if production && admin.password.is_dev_only() {
+                return err(
+                    "bootstrap_admin.password",
+                    "is a development-only secret (dev-...); set a real one in production",
+                );
+            }
+        }
+        let smtp_password = self.mail.smtp.as_ref().and_then(|s| s.password.as_ref());
+        if production && smtp_password.is_some_and(Secret::is_dev_only) {
+            return err(
+                "mail.smtp.password",
+                "is a development-only secret (dev-...); set a real one in production",
+            );
         }
         Ok(())
     }
@@ -280,7 +287,7 @@ mod tests {
     #[test]
     fn defaults_are_valid() {
         IdentityConfig::default()
-            .validate()
+            .validate(true)
             .expect("defaults valid");
     }
 
@@ -288,12 +295,30 @@ mod tests {
     fn bad_values_name_their_key() {
         let mut config = IdentityConfig::default();
         config.password.min_length = 3;
-        let error = config.validate().expect_err("too short");
+        let error = config.validate(false).expect_err("too short");
         assert_eq!(error.key, "password.min_length");
 
         let mut config = IdentityConfig::default();
         config.mail.transport = MailTransport::Smtp;
-        assert_eq!(config.validate().expect_err("no smtp").key, "mail.smtp");
+        assert_eq!(
+            config.validate(false).expect_err("no smtp").key,
+            "mail.smtp"
+        );
+    }
+
+    #[test]
+    fn production_refuses_development_secrets() {
+        let config = IdentityConfig {
+            bootstrap_admin: Some(BootstrapAdmin {
+                email: "admin@example.org".into(),
+                password: Secret::new("dev-admin-password"),
+                username: None,
+            }),
+            ..IdentityConfig::default()
+        };
+        assert!(config.validate(false).is_ok());
+        let error = config.validate(true).expect_err("dev secret in production");
+        assert_eq!(error.key, "bootstrap_admin.password");
     }
 
     #[test]

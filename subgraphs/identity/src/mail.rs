@@ -91,7 +91,7 @@ impl SmtpMailer {
         };
         let builder = match (&smtp.username, &smtp.password) {
             (Some(user), Some(password)) => {
-                builder.credentials(Credentials::new(user.clone(), password.clone()))
+                builder.credentials(Credentials::new(user.clone(), password.expose().to_owned()))
             }
             _ => builder,
         };

@@ -66,7 +66,7 @@ impl IdentityApp {
             development,
             roles,
         } = options;
-        config.validate()?;
+        config.validate(!development)?;
         db.migrate(&crate::store::MIGRATIONS)
             .await
             .map_err(StartError::Migrate)?;

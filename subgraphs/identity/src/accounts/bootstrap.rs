@@ -38,7 +38,7 @@ impl Identity {
         let input = RegisterInput {
             email: admin.email,
             username: admin.username.unwrap_or_else(|| "admin".into()),
-            password: admin.password,
+            password: admin.password.expose().to_owned(),
             first_name: None,
             last_name: None,
         };

@@ -48,9 +48,11 @@ pub struct RequestMeta {
 }
 
 impl RequestMeta {
-    /// The client address used for throttling; requests without one share a bucket.
-    pub fn client_ip(&self) -> &str {
-        self.actor.ip.as_deref().unwrap_or("unknown")
+    /// The client address used for per-IP throttling. Without one (no peer address and no
+    /// `X-Forwarded-For`) only the per-account limits apply: lumping unknown clients into one
+    /// bucket would let anyone lock everyone out.
+    pub fn client_ip(&self) -> Option<&str> {
+        self.actor.ip.as_deref()
     }
 
     fn user(&self) -> Result<&str, IdentityError> {

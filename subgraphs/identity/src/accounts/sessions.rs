@@ -39,10 +39,15 @@ impl Identity {
         let db = self.db();
         let policy = &self.config().lockout;
         let account_key = validate::normalize_email(email);
-        let ip = meta.client_ip().to_owned();
+        let ip = meta.client_ip().unwrap_or_default().to_owned();
         let now = now_ms();
         let window_start = now.saturating_sub(seconds_to_ms(policy.window_seconds));
         let (account, by_ip) = attempts::stats(db, &account_key, &ip, window_start).await?;
+        let by_ip = if ip.is_empty() {
+            throttle::FailureStats::default()
+        } else {
+            by_ip
+        };
         let verdicts = [
             throttle::evaluate(policy, account, policy.max_account_failures, now),
             throttle::evaluate(policy, by_ip, policy.max_ip_failures, now),
@@ -128,7 +133,7 @@ impl Identity {
                 &actor,
             ));
         }
-        if throttle::locks_now(ip_failures, policy.max_ip_failures) {
+        if !ip.is_empty() && throttle::locks_now(ip_failures, policy.max_ip_failures) {
             events.push(events::locked_out(
                 user_id,
                 account_key,

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod bootstrap;
 mod input_validation;
 mod lockout;
 mod password_reset;

@@ -98,6 +98,18 @@ pub async fn open_db(backend: Backend, dir: &tempfile::TempDir) -> Db {
 pub async fn start_with(backend: Backend, config: IdentityConfig, development: bool) -> Server {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = open_db(backend, &dir).await;
+    try_start_on(db, dir, config, development)
+        .await
+        .expect("identity starts")
+}
+
+/// Starts identity on an open database (kept in `dir`), or returns why it refused.
+pub async fn try_start_on(
+    db: Db,
+    dir: tempfile::TempDir,
+    config: IdentityConfig,
+    development: bool,
+) -> Result<Server, identity::service::StartError> {
     let app = IdentityApp::start(
         db.clone(),
         IdentityOptions {
@@ -106,8 +118,7 @@ pub async fn start_with(backend: Backend, config: IdentityConfig, development: b
             roles: Arc::new(NoRoles),
         },
     )
-    .await
-    .expect("identity starts");
+    .await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -121,14 +132,14 @@ pub async fn start_with(backend: Backend, config: IdentityConfig, development: b
         .await
         .expect("serve");
     });
-    Server {
+    Ok(Server {
         url: format!("http://{addr}"),
         http: reqwest::Client::new(),
         app,
         db,
         _dir: dir,
         server,
-    }
+    })
 }
 
 impl Server {
