@@ -10,6 +10,7 @@
 //! that emits them.
 
 mod bus;
+mod config;
 mod envelope;
 mod in_process;
 pub mod outbox;
@@ -19,6 +20,7 @@ mod relay;
 pub use bus::{
     BusError, EventBus, EventHandler, HandlerError, RetryPolicy, Subscription, handler_fn,
 };
+pub use config::{BusKind, EventsConfig, RedisBusConfig, RelayConfig, RetryConfig};
 pub use envelope::{Actor, EventEnvelope, Subject, unix_millis};
 pub use in_process::{DeadLetter, InProcessBus, InProcessSettings};
 pub use outbox::{
