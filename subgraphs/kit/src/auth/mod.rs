@@ -15,6 +15,9 @@ mod keys;
 mod request_data;
 mod verifier;
 
+#[cfg(test)]
+mod tests;
+
 pub use claims::AccessClaims;
 pub use config::AuthConfig;
 pub use context::AuthContext;
