@@ -169,3 +169,43 @@ async fn a_deleted_or_rehashed_entry_breaks_the_chain_at_the_next_link() {
         audit_db.cleanup().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_appends_make_one_linear_chain() {
+    for backend in backends() {
+        let audit_db = TestDb::audit(backend).await.expect("audit db");
+        let chain = audit::AuditChain::new(audit_db.db.clone());
+        let events = user_events(240);
+        // Eight writers racing, each also re-sending a neighbour's events.
+        let writers: Vec<_> = (0..8)
+            .map(|w| {
+                let chain = chain.clone();
+                let mine: Vec<_> = events.iter().skip(w).step_by(8).cloned().collect();
+                let theirs: Vec<_> = events
+                    .iter()
+                    .skip((w + 1) % 8)
+                    .step_by(8)
+                    .cloned()
+                    .collect();
+                tokio::spawn(async move {
+                    for event in mine.iter().chain(&theirs) {
+                        chain
+                            .append(audit::EntryContent::from_event(event))
+                            .await
+                            .expect("append");
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.await.expect("writer");
+        }
+        let entries = all_entries(&audit_db.db).await;
+        crate::support::assert_audited_exactly_once(&entries, &events);
+        let seqs: Vec<i64> = entries.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, (1..=240).collect::<Vec<_>>(), "{backend}");
+        let report = chain.verify(VerifyRange::default()).await.expect("verify");
+        assert!(report.valid, "{backend}: {report:?}");
+        audit_db.cleanup().await;
+    }
+}

@@ -75,7 +75,8 @@ pub trait EventBus: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<Subscription, BusError>>;
 }
 
-/// Retries of a failing handler before its event is dead-lettered.
+/// Retries of a failing handler before its event is dead-lettered. The default gives a
+/// handler about 13 s of retries (a database restart, a lock) before giving up on an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Handler calls per delivery, the first included.
@@ -87,9 +88,9 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
-            max_attempts: 5,
+            max_attempts: 8,
             initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_secs(5),
+            max_backoff: Duration::from_secs(10),
         }
     }
 }

@@ -6,7 +6,7 @@
 //!   redis:
 //!     url: redis://127.0.0.1:6379
 //!     stream: platform:events
-//!   retry: { max_attempts: 5, initial_backoff_ms: 100, max_backoff_ms: 5000 }
+//!   retry: { max_attempts: 8, initial_backoff_ms: 100, max_backoff_ms: 10000 }
 //!   relay: { batch_size: 200, poll_interval_ms: 250, keep_sent_days: 7 }
 //! ```
 //!
