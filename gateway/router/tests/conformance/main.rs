@@ -3,3 +3,4 @@
 mod edge;
 mod fixture;
 mod scenarios;
+mod security;
