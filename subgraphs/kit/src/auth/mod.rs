@@ -10,6 +10,7 @@
 mod claims;
 mod config;
 mod context;
+pub mod guard;
 mod jwks;
 mod keys;
 mod request_data;
@@ -21,6 +22,7 @@ mod tests;
 pub use claims::AccessClaims;
 pub use config::AuthConfig;
 pub use context::AuthContext;
+pub use guard::RequirePermission;
 pub use jwks::JwksClient;
 pub use keys::{KeySource, StaticKeys, VerificationKey};
 pub use verifier::{AuthError, TokenVerifier, bearer_token};
