@@ -20,6 +20,7 @@ pub mod persisted;
 pub mod pipeline;
 pub mod plan_cache;
 pub mod rate_limit;
+pub mod reload;
 pub mod resilience;
 pub mod shape;
 pub mod supergraph;
@@ -66,7 +67,8 @@ pub enum ServeError {
 }
 
 /// Loads `supergraph_sdl` and serves it on `config.listen` until `shutdown` completes. What
-/// `gateway`, `platform gateway` and `platform dev` run.
+/// `gateway`, `platform gateway` and `platform dev` run. `config.supergraph` is watched: a
+/// changed file (or SIGHUP) reloads it, see [`reload`].
 pub async fn serve(
     config: GatewayConfig,
     supergraph_sdl: &str,
@@ -83,8 +85,14 @@ pub async fn serve(
         })?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, subgraphs = state.endpoints.len(), "gateway listening");
+    let supergraph_path = config.supergraph.clone();
     let gateway = Arc::new(Gateway::new(state, config));
-    serve_on(listener, gateway, shutdown).await?;
+    let watcher =
+        reload::SupergraphWatcher::new(gateway.clone(), supergraph_path, supergraph_sdl);
+    let watching = tokio::spawn(watcher.run(std::future::pending()));
+    let served = serve_on(listener, gateway, shutdown).await;
+    watching.abort();
+    served?;
     Ok(())
 }
 

@@ -40,6 +40,8 @@ pub struct SupergraphState {
     pub plans: PlanCache,
     /// Authorization and cost directives (empty without a federation supergraph).
     pub facts: crate::facts::DirectiveFacts,
+    /// Hex SHA-256 of the supergraph SDL this state was built from (`/ready` reports it).
+    pub sha256: Option<String>,
 }
 
 impl SupergraphState {
@@ -62,6 +64,7 @@ impl SupergraphState {
         )?;
         state.possible_types = possible_types;
         state.facts = crate::facts::DirectiveFacts::from_supergraph(&supergraph);
+        state.sha256 = Some(crate::reload::sha256_hex(sdl));
         Ok(Arc::new(state))
     }
 
@@ -115,6 +118,7 @@ impl SupergraphState {
             documents: DocumentCache::new(config.caches.documents, &config.limits),
             plans: PlanCache::new(config.caches.plans),
             facts: crate::facts::DirectiveFacts::default(),
+            sha256: None,
         })
     }
 }
