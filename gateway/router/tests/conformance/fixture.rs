@@ -12,7 +12,8 @@
 //!   `{"$expr": [op, operand..]}` with op `add`, `mul`, `concat` or `get` and operands that
 //!   are literals or `.path.in.entity` (read from the entity, representation included: this
 //!   is how `@requires` inputs are proven to arrive).
-//! - top-level `"$status": 500` makes the subgraph answer every request with that status.
+//! - top-level `"$status": 500` makes the subgraph answer every request with that status;
+//!   `"$delayMs": n` makes it wait before answering.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -85,6 +86,7 @@ struct ServerState {
     schema: Schema,
     calls: CallLog,
     status: Option<u16>,
+    delay: Option<std::time::Duration>,
 }
 
 /// Starts a fixture subgraph on 127.0.0.1:0.
@@ -95,12 +97,17 @@ pub async fn start(
     calls: CallLog,
 ) -> Result<FixtureSubgraph, String> {
     let status = data.get("$status").and_then(Json::as_u64).map(|s| s as u16);
+    let delay = data
+        .get("$delayMs")
+        .and_then(Json::as_u64)
+        .map(std::time::Duration::from_millis);
     let schema = build_schema(sdl, data)?;
     let state = ServerState {
         name: name.to_string(),
         schema,
         calls,
         status,
+        delay,
     };
     let app = axum::Router::new()
         .route("/graphql", axum::routing::post(handle))
@@ -149,6 +156,9 @@ async fn handle(
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
     });
+    if let Some(delay) = state.delay {
+        tokio::time::sleep(delay).await;
+    }
     if let Some(status) = state.status {
         let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         return (code, "fixture failure").into_response();

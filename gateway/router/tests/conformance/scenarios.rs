@@ -7,7 +7,7 @@
 //! an actual one on every key it lists (so a transport message can be left out).
 //! `calls.json`: per subgraph `{"count": n, "variables": [..]?, "authorization": ..?}`, and
 //! optionally `"$sequence": ["sub", ..]` for the global order of calls.
-//! `request.json`: `{"operationName": .., "headers": {..}}`.
+//! `request.json`: `{"operationName": .., "headers": {..}, "timeouts": {"<sub>": ms}}`.
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -125,6 +125,14 @@ async fn run_scenario(dir: &Path) -> Result<(), String> {
             },
         );
     }
+    let request = read_json(&dir.join("request.json"))?.unwrap_or_else(|| json!({}));
+    if let Some(timeouts) = request.get("timeouts").and_then(Json::as_object) {
+        for (name, ms) in timeouts {
+            if let Some(subgraph) = config.subgraphs.get_mut(name) {
+                subgraph.timeout_ms = ms.as_u64();
+            }
+        }
+    }
     let supergraph = read(&dir.join("supergraph.graphql"))?;
     let state =
         SupergraphState::from_sdl(&supergraph, &config).map_err(|e| format!("supergraph: {e}"))?;
@@ -140,7 +148,6 @@ async fn run_scenario(dir: &Path) -> Result<(), String> {
 
     let operation = read(&dir.join("operation.graphql"))?;
     let variables = read_json(&dir.join("variables.json"))?;
-    let request = read_json(&dir.join("request.json"))?.unwrap_or_else(|| json!({}));
     let mut body = json!({"query": operation});
     if let Some(variables) = variables {
         body["variables"] = variables;
