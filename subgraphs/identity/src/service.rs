@@ -49,11 +49,15 @@ pub struct IdentityApp {
     pub identity: Identity,
     router: Router,
     refresher: tokio::task::JoinHandle<()>,
+    relay: Option<kit::events::RelayHandle>,
 }
 
 impl Drop for IdentityApp {
     fn drop(&mut self) {
         self.refresher.abort();
+        if let Some(relay) = self.relay.take() {
+            relay.abort();
+        }
     }
 }
 
@@ -97,7 +101,29 @@ impl IdentityApp {
             identity,
             router,
             refresher,
+            relay: None,
         })
+    }
+
+    /// Starts relaying identity's outbox (`platform.user.*` events) to `bus`. Events are
+    /// written in the transaction of each change whether or not a relay runs; they wait in
+    /// the outbox until one does.
+    pub fn relay_events(&mut self, bus: Arc<dyn kit::events::EventBus>) {
+        let relay = kit::events::OutboxRelay::new(
+            self.identity.db().clone(),
+            bus,
+            kit::events::RelaySettings::default(),
+        );
+        if let Some(previous) = self.relay.replace(relay.spawn()) {
+            previous.abort();
+        }
+    }
+
+    /// Stops the event relay after its current pass.
+    pub async fn stop_relay(&mut self) {
+        if let Some(relay) = self.relay.take() {
+            relay.stop().await;
+        }
     }
 
     /// Every route: the kit service's (`/graphql`, `/health`, `/ready`, `/metrics`) and

@@ -4,6 +4,7 @@
 mod support;
 
 mod bootstrap;
+mod events;
 mod input_validation;
 mod lockout;
 mod password_reset;
