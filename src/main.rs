@@ -1,2 +1,34 @@
 //! The `platform` CLI. Wiring only: every piece of logic lives in a library crate.
-fn main() {}
+//!
+//! `cargo run` (no arguments) is `platform dev`: every service in one process.
+mod cli;
+mod config_cmd;
+mod dev;
+mod gateway_cmd;
+mod migrate;
+mod schema_cmd;
+mod subgraphs;
+
+use clap::Parser as _;
+
+fn main() -> std::process::ExitCode {
+    let cli = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(cli.run()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // Errors reach the terminal whatever the log format: `{:#}` prints the cause chain.
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -171,7 +171,9 @@ pub async fn serve_router(
     shutdown: CancellationToken,
     drain_timeout: Duration,
 ) -> Result<(), ServiceError> {
-    let server = axum::serve(listener, router)
+    // Connect info lets handlers see the client address (`ConnectInfo<SocketAddr>`).
+    let app = router.into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown.clone().cancelled_owned())
         .into_future();
     let deadline = async {

@@ -1,0 +1,120 @@
+//! Command-line arguments and the dispatch to each command.
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use figment::Figment;
+use kit::config::{ConfigSource, PlatformConfig};
+use kit::telemetry::TelemetryGuard;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "platform",
+    version,
+    about = "Runs the GraphQL platform: gateway and subgraphs"
+)]
+pub struct Cli {
+    /// Directory of default.yaml and <env>.yaml.
+    #[arg(
+        long,
+        global = true,
+        env = "PLATFORM_CONFIG_DIR",
+        default_value = "config"
+    )]
+    config_dir: PathBuf,
+    /// Which config/<env>.yaml layer to apply: development, test or production.
+    #[arg(
+        long = "env",
+        global = true,
+        env = "PLATFORM_ENV",
+        default_value = "development"
+    )]
+    environment: String,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Every service in one process, each on its own loopback port (the default).
+    Dev,
+    /// One subgraph service.
+    Subgraph {
+        /// identity, authz, audit or blog
+        name: String,
+    },
+    /// Apply pending database migrations (all subgraphs, or the named one).
+    Migrate {
+        /// identity, authz, audit or blog; all when omitted
+        name: Option<String>,
+    },
+    /// Print the effective configuration as YAML, secrets redacted.
+    Config,
+    /// The federation gateway alone, serving `gateway.supergraph` (reloaded when it changes).
+    Gateway,
+    /// Print the query plan of an operation against a supergraph.
+    QueryPlan {
+        #[arg(long, default_value = "schema/supergraph.graphql")]
+        supergraph: PathBuf,
+        /// File holding the operation.
+        #[arg(long)]
+        query: PathBuf,
+        #[arg(long)]
+        operation_name: Option<String>,
+    },
+    /// The schema workflow: print subgraph SDLs, compose the supergraph, check changes.
+    #[command(subcommand)]
+    Schema(crate::schema_cmd::SchemaCommand),
+}
+
+/// Everything a command needs from the configuration.
+#[derive(Clone)]
+pub struct Loaded {
+    pub config: PlatformConfig,
+    pub figment: Figment,
+}
+
+impl Cli {
+    pub async fn run(self) -> anyhow::Result<()> {
+        let loaded = self.load()?;
+        match self.command.unwrap_or(Command::Dev) {
+            Command::Dev => {
+                let _telemetry = init_telemetry(&loaded)?;
+                crate::dev::run(&loaded, None).await
+            }
+            Command::Subgraph { name } => {
+                crate::subgraphs::check_name(&name)?;
+                let _telemetry = init_telemetry(&loaded)?;
+                crate::dev::run(&loaded, Some(&name)).await
+            }
+            Command::Migrate { name } => {
+                let _telemetry = init_telemetry(&loaded)?;
+                crate::migrate::run(&loaded, name.as_deref()).await
+            }
+            Command::Config => crate::config_cmd::print(&loaded),
+            Command::Gateway => {
+                let _telemetry = init_telemetry(&loaded)?;
+                crate::gateway_cmd::run(&loaded, kit::service::shutdown_on_signal()).await
+            }
+            Command::QueryPlan {
+                supergraph,
+                query,
+                operation_name,
+            } => crate::gateway_cmd::query_plan(&supergraph, &query, operation_name.as_deref()),
+            Command::Schema(command) => crate::schema_cmd::run(command).await,
+        }
+    }
+
+    fn load(&self) -> anyhow::Result<Loaded> {
+        // The only place that reads the process environment for configuration.
+        let mut source = ConfigSource::from_process();
+        source.dir.clone_from(&self.config_dir);
+        source.env.clone_from(&self.environment);
+        let (config, figment) = source.load()?;
+        Ok(Loaded { config, figment })
+    }
+}
+
+fn init_telemetry(loaded: &Loaded) -> anyhow::Result<TelemetryGuard> {
+    kit::telemetry::init(&loaded.config.telemetry_settings()).context("cannot set up logging")
+}
