@@ -19,6 +19,10 @@ pub enum BusError {
     Codec(#[from] serde_json::Error),
     #[error("invalid bus setting: {0}")]
     Config(String),
+    /// Nothing in this process consumes events yet: refusing keeps them in the outbox (the
+    /// relay retries) instead of accepting events nobody will ever read.
+    #[error("no consumer group has subscribed to the in-process bus yet")]
+    NoConsumerGroup,
 }
 
 /// What a handler returns when it could not process an event; the bus retries, then

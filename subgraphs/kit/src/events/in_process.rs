@@ -4,10 +4,14 @@
 //! Events live in one in-memory log; each consumer group keeps a cursor into it. `publish`
 //! returns only once every group that has a live consumer has handled (or dead-lettered) the
 //! events, so the outbox relay marks rows sent only after they were consumed: a crash of the
-//! process before that leaves them unsent in the outbox, and nothing is lost. Events published
-//! while a group has no consumer stay in the log (bounded by `max_retained`) and are delivered
-//! when one subscribes. A handler must therefore never publish directly to the bus and wait for
-//! its own group (it would wait for itself); handlers write to their outbox instead.
+//! process before that leaves them unsent in the outbox, and nothing is lost. Before any group
+//! has subscribed, `publish` fails with [`BusError::NoConsumerGroup`], so the events stay in the
+//! outbox until a consumer exists (services starting in any order lose nothing). Events
+//! published while a known group has no live consumer stay in the log (bounded by
+//! `max_retained`) and are delivered when one subscribes again.
+//!
+//! Because `publish` waits for the consumers, a handler must never publish to the bus directly
+//! (it could wait for itself); handlers that emit events write them to their outbox.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -179,6 +183,9 @@ impl EventBus for InProcessBus {
             }
             let (end, mut waits) = {
                 let mut log = self.inner.lock();
+                if log.groups.is_empty() {
+                    return Err(BusError::NoConsumerGroup);
+                }
                 log.events.extend(events.iter().cloned().map(Arc::new));
                 let end = log.head();
                 let waits: Vec<_> = log

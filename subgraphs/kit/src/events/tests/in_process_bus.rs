@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::{Recorder, ids, numbered_events};
 use crate::events::{
-    EventBus, HandlerError, InProcessBus, InProcessSettings, RetryPolicy, handler_fn,
+    BusError, EventBus, HandlerError, InProcessBus, InProcessSettings, RetryPolicy, handler_fn,
 };
 
 const LIMIT: Duration = Duration::from_secs(10);
@@ -67,20 +67,23 @@ async fn consumers_of_one_group_share_the_events() {
 }
 
 #[tokio::test]
-async fn events_published_before_a_group_subscribes_are_delivered_to_it() {
+async fn publishing_before_any_group_exists_is_refused_so_the_outbox_keeps_the_events() {
     let bus = InProcessBus::default();
     let events = numbered_events(5);
-    // Nobody listens yet: publish must not block, and must keep the events.
-    tokio::time::timeout(LIMIT, bus.publish(&events))
-        .await
-        .expect("publish without consumers does not wait")
-        .expect("publish");
+    let refused = bus.publish(&events).await;
+    assert!(
+        matches!(refused, Err(BusError::NoConsumerGroup)),
+        "{refused:?}"
+    );
     let late = Recorder::default();
     let sub = bus
         .subscribe("audit", "late", late.handler())
         .await
         .expect("subscribe");
-    assert_eq!(ids(&late.wait_for(5, LIMIT).await), ids(&events));
+    bus.publish(&events)
+        .await
+        .expect("publish once a group exists");
+    assert_eq!(ids(&late.seen()), ids(&events), "delivered exactly once");
     sub.stop().await;
 }
 
@@ -158,11 +161,16 @@ async fn a_failing_handler_is_retried_then_dead_lettered() {
 }
 
 #[tokio::test]
-async fn retention_is_bounded_without_consumers() {
+async fn retention_for_an_absent_group_is_bounded() {
     let bus = InProcessBus::new(InProcessSettings {
         max_retained: 3,
         ..InProcessSettings::default()
     });
+    let gone = bus
+        .subscribe("audit", "a", Recorder::default().handler())
+        .await
+        .expect("subscribe");
+    gone.stop().await;
     let events = numbered_events(5);
     bus.publish(&events).await.expect("publish");
     let late = Recorder::default();

@@ -252,6 +252,7 @@ async fn a_spawned_relay_delivers_new_events_and_stops_cleanly() {
 async fn sent_rows_are_pruned_after_keep_sent_and_unsent_rows_never() {
     for test in TestDb::all().await {
         let bus = InProcessBus::default();
+        let sub = subscribe(&bus, &Recorder::default()).await;
         let events = numbered_events(5);
         let (sent, unsent) = (events[..3].to_vec(), events[3..].to_vec());
         crate::db_tx!(test.db, |conn| async move {
@@ -274,6 +275,34 @@ async fn sent_rows_are_pruned_after_keep_sent_and_unsent_rows_never() {
         tokio::time::sleep(Duration::from_millis(5)).await;
         assert_eq!(relay.prune_sent().await.expect("prune"), 3);
         assert_eq!(test.unsent().await, 2);
+        sub.stop().await;
+        test.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn events_wait_in_the_outbox_until_a_consumer_subscribes() {
+    for test in TestDb::all().await {
+        let bus = InProcessBus::default();
+        let events = numbered_events(4);
+        let batch = events.clone();
+        crate::db_tx!(test.db, |conn| async move {
+            Ok(enqueue_all(conn, &batch).await?)
+        })
+        .expect("commit");
+        // Services start in any order: the relay may run before audit subscribes.
+        let relay = OutboxRelay::new(test.db.clone(), Arc::new(bus.clone()), fast_relay());
+        assert!(matches!(
+            relay.relay_once().await,
+            Err(crate::events::RelayError::Bus(BusError::NoConsumerGroup))
+        ));
+        assert_eq!(test.unsent().await, 4);
+
+        let seen = Recorder::default();
+        let sub = subscribe(&bus, &seen).await;
+        assert_eq!(relay.drain().await.expect("drain"), 4);
+        assert_eq!(ids(&seen.seen()), ids(&events));
+        sub.stop().await;
         test.cleanup().await;
     }
 }
