@@ -24,6 +24,9 @@ pub struct GatewayConfig {
     pub expose_query_plan: bool,
     /// Answer `__schema` and `__type`. `__typename` is always answered.
     pub introspection: bool,
+    /// Custom progressive-override labels (`@override(label:)`) that are on. `percent(N)`
+    /// labels are drawn per request instead.
+    pub enabled_override_labels: Vec<String>,
     /// JWT authentication and the authorization directives.
     pub auth: crate::auth::AuthConfig,
     pub rate_limit: crate::rate_limit::RateLimitConfig,
@@ -47,6 +50,7 @@ impl Default for GatewayConfig {
             caches: CachesConfig::default(),
             expose_query_plan: false,
             introspection: true,
+            enabled_override_labels: Vec::new(),
             auth: Default::default(),
             rate_limit: Default::default(),
             persisted: Default::default(),

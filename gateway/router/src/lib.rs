@@ -16,6 +16,7 @@ pub mod execution;
 pub mod facts;
 pub mod http;
 pub mod limits;
+pub mod override_labels;
 pub mod persisted;
 pub mod pipeline;
 pub mod plan_cache;

@@ -11,6 +11,8 @@ use federation::{PlanOptions, QueryPlanner};
 use moka::sync::Cache;
 use sha2::{Digest, Sha256};
 
+use crate::override_labels::OverrideLabels;
+
 /// Anything that turns a validated operation into a plan: the federation planner, or a fixed
 /// plan in tests.
 pub trait QueryPlanning: Send + Sync {
@@ -28,6 +30,34 @@ pub trait QueryPlanning: Send + Sync {
         operation_name: Option<&str>,
         options: &PlanOptions,
     ) -> Result<QueryPlan, String>;
+}
+
+/// The federation planner with the request-time inputs it needs: override labels.
+pub struct FederationPlanning {
+    pub planner: QueryPlanner,
+    pub labels: OverrideLabels,
+}
+
+impl QueryPlanning for FederationPlanning {
+    fn options(
+        &self,
+        document: &Valid<ExecutableDocument>,
+        operation_name: Option<&str>,
+        variables: &JsonMap,
+    ) -> Result<PlanOptions, String> {
+        let mut options = self.planner.options(document, operation_name, variables)?;
+        options.enabled_override_labels = self.labels.draw();
+        Ok(options)
+    }
+
+    fn plan(
+        &self,
+        document: &Valid<ExecutableDocument>,
+        operation_name: Option<&str>,
+        options: &PlanOptions,
+    ) -> Result<QueryPlan, String> {
+        QueryPlanning::plan(&self.planner, document, operation_name, options)
+    }
 }
 
 impl QueryPlanning for QueryPlanner {

@@ -55,7 +55,13 @@ impl SupergraphState {
             .collect::<Vec<_>>();
         // Type conditions in `requires` and rewrites may name types the API hides.
         let possible_types = PossibleTypes::from_schema(supergraph.schema());
-        let planner = federation::QueryPlanner::new(&supergraph);
+        let planner = crate::plan_cache::FederationPlanning {
+            planner: federation::QueryPlanner::new(&supergraph),
+            labels: crate::override_labels::OverrideLabels::from_supergraph(
+                &supergraph,
+                &config.enabled_override_labels,
+            ),
+        };
         let mut state = Self::build(
             supergraph.api_schema().clone(),
             subgraphs,

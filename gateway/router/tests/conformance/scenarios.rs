@@ -7,7 +7,8 @@
 //! an actual one on every key it lists (so a transport message can be left out).
 //! `calls.json`: per subgraph `{"count": n, "variables": [..]?, "authorization": ..?}`, and
 //! optionally `"$sequence": ["sub", ..]` for the global order of calls.
-//! `request.json`: `{"operationName": .., "headers": {..}, "timeouts": {"<sub>": ms}}`.
+//! `request.json`: `{"operationName": .., "headers": {..}, "timeouts": {"<sub>": ms},
+//! "overrideLabels": [..]}` (the last two set the gateway's configuration).
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -132,6 +133,12 @@ async fn run_scenario(dir: &Path) -> Result<(), String> {
                 subgraph.timeout_ms = ms.as_u64();
             }
         }
+    }
+    if let Some(labels) = request.get("overrideLabels").and_then(Json::as_array) {
+        config.enabled_override_labels = labels
+            .iter()
+            .filter_map(|l| l.as_str().map(str::to_string))
+            .collect();
     }
     let supergraph = read(&dir.join("supergraph.graphql"))?;
     let state =
