@@ -19,6 +19,9 @@ pub struct IdentityConfig {
     pub lockout: LockoutPolicy,
     pub mail: MailConfig,
     pub bootstrap_admin: Option<BootstrapAdmin>,
+    /// Encrypts signing keys at rest (ChaCha20-Poly1305). Recommended in production; changing
+    /// it makes existing keys unreadable (rotate keys first, or keep the old secret).
+    pub key_encryption_secret: Option<Secret>,
     /// How often (seconds) the signing-key snapshot is reloaded from the database, so a key
     /// rotated by another process is picked up.
     pub key_refresh_seconds: u64,
@@ -34,6 +37,7 @@ impl Default for IdentityConfig {
             lockout: LockoutPolicy::default(),
             mail: MailConfig::default(),
             bootstrap_admin: None,
+            key_encryption_secret: None,
             key_refresh_seconds: 30,
         }
     }
@@ -263,6 +267,17 @@ impl IdentityConfig {
                     "is a development-only secret (dev-...); set a real one in production",
                 );
             }
+        }
+        if production
+            && self
+                .key_encryption_secret
+                .as_ref()
+                .is_some_and(Secret::is_dev_only)
+        {
+            return err(
+                "key_encryption_secret",
+                "is a development-only secret (dev-...); set a real one in production",
+            );
         }
         let smtp_password = self.mail.smtp.as_ref().and_then(|s| s.password.as_ref());
         if production && smtp_password.is_some_and(Secret::is_dev_only) {

@@ -6,6 +6,7 @@
 //! the audit trail (it only emits events).
 
 pub mod accounts;
+pub mod authz_roles;
 pub mod config;
 pub mod events;
 pub mod graphql;

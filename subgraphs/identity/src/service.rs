@@ -77,9 +77,14 @@ impl IdentityApp {
         db.migrate(&kit::events::OUTBOX_MIGRATIONS)
             .await
             .map_err(StartError::Migrate)?;
-        signing::ensure_signing_key(&db).await?;
+        if !development && config.key_encryption_secret.is_none() {
+            tracing::warn!(
+                "identity.key_encryption_secret is not set: signing keys are stored unencrypted"
+            );
+        }
+        signing::ensure_signing_key(&db, &config).await?;
         let keys = KeyRing::default();
-        signing::reload(&db, &keys).await?;
+        signing::reload(&db, &keys, &config).await?;
         let passwords = Passwords::new(&config.password)?;
         let mailer = mail::from_config(&config.mail, &db)?;
         let auth = AuthConfig {
@@ -90,7 +95,21 @@ impl IdentityApp {
         let refresh_every = Duration::from_secs(config.key_refresh_seconds.max(1));
         let identity = Identity::new(db.clone(), config, passwords, keys.clone(), mailer, roles);
         identity.bootstrap(!development).await?;
-        let refresher = tokio::spawn(refresh_keys(db.clone(), keys.clone(), refresh_every));
+        let retention = Duration::from_secs(
+            identity
+                .config()
+                .lockout
+                .window_seconds
+                .max(identity.config().lockout.lockout_seconds)
+                .saturating_mul(2),
+        );
+        let refresher = tokio::spawn(housekeeping(
+            db.clone(),
+            keys.clone(),
+            identity.config().clone(),
+            refresh_every,
+            retention,
+        ));
         let verifier = TokenVerifier::new(Arc::new(keys.clone()), &auth);
         let router = if development {
             routes(graphql::dev_schema(identity.clone()), db, verifier, keys)
@@ -135,17 +154,42 @@ impl IdentityApp {
     }
 }
 
-/// Reloads the key ring periodically so a rotation by `platform keys rotate` (another process)
-/// is picked up, and retired keys leave the JWKS on time.
-async fn refresh_keys(db: Db, keys: KeyRing, every: Duration) {
+/// Periodic upkeep: reloads the key ring so a rotation by `platform keys rotate` (another
+/// process) is picked up and retired keys leave the JWKS on time; deletes login attempts older
+/// than any throttling window can look at, and expired tokens.
+async fn housekeeping(
+    db: Db,
+    keys: KeyRing,
+    config: IdentityConfig,
+    every: Duration,
+    attempt_retention: Duration,
+) {
+    const PRUNE_EVERY: Duration = Duration::from_secs(600);
     let mut interval = tokio::time::interval(every);
     interval.tick().await;
+    let mut last_prune = tokio::time::Instant::now();
     loop {
         interval.tick().await;
-        if let Err(error) = signing::reload(&db, &keys).await {
+        if let Err(error) = signing::reload(&db, &keys, &config).await {
             tracing::warn!(%error, "cannot reload signing keys");
         }
+        if last_prune.elapsed() >= PRUNE_EVERY {
+            last_prune = tokio::time::Instant::now();
+            if let Err(error) = prune(&db, attempt_retention).await {
+                tracing::warn!(%error, "cannot prune old login attempts and tokens");
+            }
+        }
     }
+}
+
+async fn prune(db: &Db, attempt_retention: Duration) -> Result<(), kit::db::DbError> {
+    let now = crate::store::now_ms();
+    let retention_ms = i64::try_from(attempt_retention.as_millis()).unwrap_or(i64::MAX);
+    let attempts = crate::store::attempts::prune(db, now.saturating_sub(retention_ms)).await?;
+    let tokens = crate::store::sessions::prune_expired(db, now).await?
+        + crate::store::one_time::prune_expired(db, now).await?;
+    tracing::debug!(attempts, tokens, "pruned identity records");
+    Ok(())
 }
 
 fn routes<Q, M, S>(

@@ -6,7 +6,7 @@ use kit::db::Db;
 use crate::config::IdentityConfig;
 use crate::store::keys::{self, KeyRow};
 use crate::store::now_ms;
-use crate::tokens::{KeyError, KeyRing, generate_key};
+use crate::tokens::{KeyCipher, KeyError, KeyRing, generate_key};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SigningError {
@@ -25,25 +25,35 @@ pub struct RotationReport {
     pub retire_at: i64,
 }
 
+/// The cipher for stored private keys, when `identity.key_encryption_secret` is set.
+pub fn key_cipher(config: &IdentityConfig) -> Option<KeyCipher> {
+    config
+        .key_encryption_secret
+        .as_ref()
+        .map(|secret| KeyCipher::from_secret(secret.expose()))
+}
+
 /// Creates a key when there is no active one (first start).
-pub async fn ensure_signing_key(db: &Db) -> Result<(), SigningError> {
+pub async fn ensure_signing_key(db: &Db, config: &IdentityConfig) -> Result<(), SigningError> {
     if keys::active_count(db).await? > 0 {
         return Ok(());
     }
     let key = generate_key()?;
-    if keys::insert_if_none_active(db, KeyRow::new(&key, now_ms())).await? {
+    let row = KeyRow::new(&key, now_ms(), key_cipher(config).as_ref())?;
+    if keys::insert_if_none_active(db, row).await? {
         tracing::info!(kid = %key.kid, "created the first signing key");
     }
     Ok(())
 }
 
 /// Reloads `ring` from the database.
-pub async fn reload(db: &Db, ring: &KeyRing) -> Result<(), SigningError> {
+pub async fn reload(db: &Db, ring: &KeyRing, config: &IdentityConfig) -> Result<(), SigningError> {
     let now = now_ms();
+    let cipher = key_cipher(config);
     let stored = keys::published(db, now)
         .await?
         .into_iter()
-        .map(KeyRow::into_stored)
+        .map(|row| row.into_stored(cipher.as_ref()))
         .collect::<Result<Vec<_>, _>>()?;
     ring.load(stored, now)?;
     Ok(())
@@ -67,7 +77,7 @@ pub async fn rotate_signing_key(
     let retire_at =
         now.saturating_add(i64::try_from(overlap_seconds.saturating_mul(1000)).unwrap_or(i64::MAX));
     let new_kid = key.kid.clone();
-    let row = KeyRow::new(&key, now);
+    let row = KeyRow::new(&key, now, key_cipher(config).as_ref())?;
     let retiring = keys::rotate(db, row, retire_at).await?;
     tracing::info!(kid = %new_kid, retiring = ?retiring, "rotated signing key");
     Ok(RotationReport {

@@ -7,10 +7,9 @@ use diesel_async::RunQueryDsl;
 use kit::db::{Db, DbError};
 
 use super::schema::signing_keys as sk;
-use crate::tokens::{GeneratedKey, KeyError, StoredKey};
+use crate::tokens::{GeneratedKey, KeyCipher, KeyError, StoredKey};
 
-/// Private keys are stored as plain base64 PKCS#8 for now; the column names the form so an
-/// encrypted form can be added without a migration.
+/// `key_encryption` of a plain base64 PKCS#8 key (no `identity.key_encryption_secret`).
 const PLAINTEXT: &str = "none";
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -26,31 +25,52 @@ pub struct KeyRow {
 }
 
 impl KeyRow {
-    pub fn new(key: &GeneratedKey, now: i64) -> Self {
-        Self {
+    /// The row for a new key, its private half encrypted when `cipher` is given.
+    pub fn new(key: &GeneratedKey, now: i64, cipher: Option<&KeyCipher>) -> Result<Self, KeyError> {
+        let (private_key, key_encryption) = match cipher {
+            Some(cipher) => (
+                cipher.encrypt(&key.kid, &key.private_pkcs8)?,
+                crate::tokens::key_cipher_form(),
+            ),
+            None => (STANDARD.encode(&key.private_pkcs8), PLAINTEXT),
+        };
+        Ok(Self {
             kid: key.kid.clone(),
             algorithm: "EdDSA".into(),
-            private_key: STANDARD.encode(&key.private_pkcs8),
-            key_encryption: PLAINTEXT.into(),
+            private_key,
+            key_encryption: key_encryption.into(),
             public_jwk: key.public_jwk.clone(),
             created_at: now,
             retired_at: None,
-        }
+        })
     }
 
-    pub fn into_stored(self) -> Result<StoredKey, KeyError> {
-        if self.key_encryption != PLAINTEXT {
-            return Err(KeyError::Stored {
-                kid: self.kid,
-                reason: format!("unknown key encryption `{}`", self.key_encryption),
-            });
-        }
-        let private_pkcs8 = STANDARD
-            .decode(&self.private_key)
-            .map_err(|e| KeyError::Stored {
-                kid: self.kid.clone(),
-                reason: e.to_string(),
-            })?;
+    /// The key as the ring needs it; an encrypted key needs the cipher it was written with.
+    pub fn into_stored(self, cipher: Option<&KeyCipher>) -> Result<StoredKey, KeyError> {
+        let private_pkcs8 = match (self.key_encryption.as_str(), cipher) {
+            (PLAINTEXT, _) => STANDARD
+                .decode(&self.private_key)
+                .map_err(|e| KeyError::Stored {
+                    kid: self.kid.clone(),
+                    reason: e.to_string(),
+                })?,
+            (form, Some(cipher)) if form == crate::tokens::key_cipher_form() => {
+                cipher.decrypt(&self.kid, &self.private_key)?
+            }
+            (form, None) if form == crate::tokens::key_cipher_form() => {
+                return Err(KeyError::Stored {
+                    kid: self.kid,
+                    reason: "the key is encrypted and identity.key_encryption_secret is not set"
+                        .into(),
+                });
+            }
+            (form, _) => {
+                return Err(KeyError::Stored {
+                    kid: self.kid,
+                    reason: format!("unknown key encryption `{form}`"),
+                });
+            }
+        };
         Ok(StoredKey {
             kid: self.kid,
             private_pkcs8,

@@ -129,3 +129,12 @@ pub async fn redeem(
         Ok(true)
     })
 }
+
+/// Deletes one-time tokens that expired before `now`.
+pub async fn prune_expired(db: &Db, now: i64) -> Result<usize, DbError> {
+    kit::db_run!(db, |conn| async move {
+        Ok(diesel::delete(ott::table.filter(ott::expires_at.lt(now)))
+            .execute(conn)
+            .await?)
+    })
+}

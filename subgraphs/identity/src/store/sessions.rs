@@ -170,3 +170,12 @@ pub async fn family_revoked(db: &Db, family_id: &str) -> Result<bool, DbError> {
         Ok(live == 0)
     })
 }
+
+/// Deletes refresh tokens that expired before `now`: they cannot be used or reused any more.
+pub async fn prune_expired(db: &Db, now: i64) -> Result<usize, DbError> {
+    kit::db_run!(db, |conn| async move {
+        Ok(diesel::delete(rt::table.filter(rt::expires_at.lt(now)))
+            .execute(conn)
+            .await?)
+    })
+}

@@ -2,11 +2,13 @@
 //! as hashes, and signed access JWTs.
 
 mod access;
+mod key_cipher;
 mod keys;
 
 pub use access::{
     AccessToken, Grants, NoRoles, RoleSource, RoleSourceError, TokenSubject, issue_access_token,
 };
+pub use key_cipher::KeyCipher;
 pub use keys::{GeneratedKey, KeyError, KeyRing, SigningKey, StoredKey, generate_key};
 
 use base64::Engine as _;
@@ -14,6 +16,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
+
+/// The `key_encryption` value of keys encrypted by [`KeyCipher`].
+pub fn key_cipher_form() -> &'static str {
+    key_cipher::FORM
+}
 
 /// 32 random bytes, base64url without padding: the form of every opaque token.
 pub fn random_token() -> String {

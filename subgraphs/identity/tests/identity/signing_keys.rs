@@ -2,9 +2,9 @@ use jsonwebtoken::jwk::JwkSet;
 use serde_json::json;
 
 use crate::on_both_backends;
-use crate::support::{Backend, ME, PASSWORD, start};
+use crate::support::{Backend, ME, PASSWORD, start, test_config, try_start_on};
 
-on_both_backends!(jwks_and_rotation_overlap);
+on_both_backends!(jwks_and_rotation_overlap, keys_encrypted_at_rest);
 
 fn kid_of(token: &str) -> String {
     jsonwebtoken::decode_header(token)
@@ -43,9 +43,13 @@ async fn jwks_and_rotation_overlap(backend: Backend) {
         .await
         .expect("rotate");
     assert_eq!(report.retiring, vec![old_kid.clone()]);
-    identity::signing::reload(&server.db, server.app.identity.keys())
-        .await
-        .expect("reload");
+    identity::signing::reload(
+        &server.db,
+        server.app.identity.keys(),
+        server.app.identity.config(),
+    )
+    .await
+    .expect("reload");
 
     // Both keys are published during the overlap; new tokens use the new key; old still verify.
     let after: JwkSet = server
@@ -80,10 +84,55 @@ async fn jwks_and_rotation_overlap(backend: Backend) {
         .expect("keys");
     let stored = rows
         .into_iter()
-        .map(|row| row.into_stored().expect("stored"))
+        .map(|row| {
+            row.into_stored(identity::signing::key_cipher(server.app.identity.config()).as_ref())
+                .expect("stored")
+        })
         .collect();
     ring.load(stored, report.retire_at + 1).expect("load");
     assert_eq!(ring.jwks().keys.len(), 1);
     let body = server.gql(ME, json!({}), Some(&old_access)).await;
     assert_eq!(crate::support::error_of(&body).0, "UNAUTHENTICATED");
+}
+
+async fn keys_encrypted_at_rest(backend: Backend) {
+    let secret = "a real key encryption secret";
+    let server = start(backend, |c| {
+        c.key_encryption_secret = Some(kit::config::Secret::new(secret));
+    })
+    .await;
+    let rows = identity::store::keys::published(&server.db, 0)
+        .await
+        .expect("keys");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].key_encryption, "chacha20poly1305");
+    // Unreadable without the secret; readable with it.
+    assert!(rows[0].clone().into_stored(None).is_err());
+    let cipher = identity::tokens::KeyCipher::from_secret(secret);
+    rows[0]
+        .clone()
+        .into_stored(Some(&cipher))
+        .expect("decrypts");
+
+    server.register("lea@example.org", "lea").await;
+    let (access, _) = server.login_ok("lea@example.org", PASSWORD).await;
+    assert_eq!(
+        server.ok(ME, json!({}), Some(&access)).await["me"]["username"],
+        "lea"
+    );
+
+    // The same database with another secret refuses to start rather than mint bad tokens.
+    let mut config = test_config();
+    config.key_encryption_secret = Some(kit::config::Secret::new("the wrong secret"));
+    let refused = try_start_on(
+        server.db.clone(),
+        tempfile::tempdir().expect("dir"),
+        config,
+        true,
+    )
+    .await;
+    assert!(matches!(
+        refused,
+        Err(identity::service::StartError::Signing(_))
+    ));
 }
