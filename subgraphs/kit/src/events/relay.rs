@@ -221,7 +221,16 @@ impl OutboxRelay {
                         .initial_backoff
                         .saturating_mul(2u32.saturating_pow(failures - 1))
                         .min(self.settings.max_backoff);
-                    tracing::warn!(schema = self.db.schema(), %error, ?pause, "outbox relay pass failed; retrying");
+                    if matches!(error, RelayError::Bus(BusError::NoConsumerGroup)) {
+                        // Normal while the consuming services start; the events wait.
+                        tracing::debug!(
+                            schema = self.db.schema(),
+                            ?pause,
+                            "no event consumer yet; events wait in the outbox"
+                        );
+                    } else {
+                        tracing::warn!(schema = self.db.schema(), %error, ?pause, "outbox relay pass failed; retrying");
+                    }
                     pause
                 }
             };
