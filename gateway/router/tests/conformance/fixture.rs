@@ -5,8 +5,9 @@
 //! Data file format (`subgraphs/<name>.json`):
 //! - `"Query"` / `"Mutation"`: root field values by field name.
 //! - any other key is a type name holding a list of records; entities are looked up among
-//!   them by any of the type's `@key`s, and an object value that carries a record's key is
-//!   completed from that record.
+//!   them by any of the type's `@key`s (an unknown entity resolves to its representation,
+//!   its other fields null), and an object value that carries a record's key is completed
+//!   from that record.
 //! - a field value may be `{"$byArgs": [{"args": {..}, "value": ..}]}` (picked by the field's
 //!   arguments), `{"$error": "message", "extensions": {..}}` (a field error), or
 //!   `{"$expr": [op, operand..]}` with op `add`, `mul`, `concat` or `get` and operands that
@@ -429,7 +430,9 @@ fn build_schema(sdl: &str, data: Json) -> Result<Schema, String> {
                         overlay_missing(&mut entity, &json);
                         values.push(FieldValue::owned_any(Node(entity)).with_type(concrete));
                     }
-                    None => values.push(FieldValue::NULL),
+                    // Unknown entity: answer the representation itself, so its other fields
+                    // are null (async-graphql's dynamic `_Entity` union cannot hold a null).
+                    None => values.push(FieldValue::owned_any(Node(json)).with_type(typename)),
                 }
             }
             Ok(Some(FieldValue::list(values)))
