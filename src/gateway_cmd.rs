@@ -33,7 +33,11 @@ fn read_supergraph(path: &Path) -> anyhow::Result<String> {
 }
 
 /// Prints the query plan of the operation in `query` against `supergraph`.
-pub fn query_plan(supergraph: &Path, query: &Path, operation_name: Option<&str>) -> anyhow::Result<()> {
+pub fn query_plan(
+    supergraph: &Path,
+    query: &Path,
+    operation_name: Option<&str>,
+) -> anyhow::Result<()> {
     let sdl = read_supergraph(supergraph)?;
     let operation = std::fs::read_to_string(query)
         .with_context(|| format!("cannot read the operation {}", query.display()))?;

@@ -97,7 +97,10 @@ pub async fn run(command: SchemaCommand) -> anyhow::Result<()> {
                 ReportFormat::Human => print!("{}", report.to_human()),
                 ReportFormat::Json => println!("{}", report.to_json()),
                 ReportFormat::Github => {
-                    print!("{}", report.to_github_annotations(&against.display().to_string()));
+                    print!(
+                        "{}",
+                        report.to_github_annotations(&against.display().to_string())
+                    );
                 }
             }
             anyhow::ensure!(
@@ -134,8 +137,9 @@ async fn compose_manifest(manifest_path: &Path) -> anyhow::Result<String> {
     let mut sdl_by_name = HashMap::new();
     for entry in &manifest.subgraphs {
         let sdl = match &entry.schema {
-            SchemaSource::File { file } => read(&base.join(file))
-                .with_context(|| format!("subgraph `{}`", entry.name))?,
+            SchemaSource::File { file } => {
+                read(&base.join(file)).with_context(|| format!("subgraph `{}`", entry.name))?
+            }
             SchemaSource::Introspect { introspect_url } => fetch_sdl(introspect_url)
                 .await
                 .with_context(|| format!("subgraph `{}`", entry.name))?,
