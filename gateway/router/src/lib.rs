@@ -48,7 +48,7 @@ pub async fn serve_on(
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-        .await
+    .await
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,8 +88,7 @@ pub async fn serve(
     tracing::info!(%addr, subgraphs = state.endpoints.len(), "gateway listening");
     let supergraph_path = config.supergraph.clone();
     let gateway = Arc::new(Gateway::new(state, config));
-    let watcher =
-        reload::SupergraphWatcher::new(gateway.clone(), supergraph_path, supergraph_sdl);
+    let watcher = reload::SupergraphWatcher::new(gateway.clone(), supergraph_path, supergraph_sdl);
     let watching = tokio::spawn(watcher.run(std::future::pending()));
     let served = serve_on(listener, gateway, shutdown).await;
     watching.abort();

@@ -18,10 +18,10 @@ use crate::error::{
     BAD_REQUEST, BAD_USER_INPUT, GRAPHQL_VALIDATION_FAILED, GraphqlError, INTERNAL_SERVER_ERROR,
     QUERY_PLANNING_FAILED,
 };
-use crate::limits::{self, tokens};
-use crate::resilience::headers::OUTGOING;
 use crate::execution::subgraph_client::SubgraphClient;
 use crate::execution::{ExecutionContext, execute_plan};
+use crate::limits::{self, tokens};
+use crate::resilience::headers::OUTGOING;
 use crate::shape::{ShapeInput, shape};
 use crate::supergraph::SupergraphState;
 
@@ -155,7 +155,7 @@ impl Gateway {
             }
         };
         if let Err(error) = edge.persisted.resolve(&mut request).await {
-            return Handled::rejected(Outcome::RequestError, vec![error]);
+            return Handled::rejected(Outcome::RequestError, vec![*error]);
         }
         let Some(query) = request.query.as_deref().filter(|q| !q.is_empty()) else {
             return Handled::rejected(
@@ -245,7 +245,7 @@ impl Gateway {
             operation,
             &variables,
         ) {
-            return Handled::rejected(Outcome::RequestError, vec![error]);
+            return Handled::rejected(Outcome::RequestError, vec![*error]);
         }
 
         // Unauthorized fields leave the planned operation; the original is shaped, so they
@@ -304,7 +304,10 @@ impl Gateway {
             variables: &variables,
             authorization: meta.authorization.as_ref(),
         };
-        let outgoing = self.config.headers.apply(&meta.headers, meta.claims.as_ref());
+        let outgoing = self
+            .config
+            .headers
+            .apply(&meta.headers, meta.claims.as_ref());
         let mut executed = OUTGOING.scope(outgoing, execute_plan(&context, plan)).await;
         if !authorized.errors.is_empty() {
             let mut errors = authorized.errors;

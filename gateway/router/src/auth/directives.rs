@@ -157,8 +157,7 @@ impl Walk<'_> {
         let label = key.clone();
         full.push(PathSegment::Key(key));
         self.errors.push(
-            GraphqlError::with_code(format!("Unauthorized field or type `{label}`"), code)
-                .at(full),
+            GraphqlError::with_code(format!("Unauthorized field or type `{label}`"), code).at(full),
         );
     }
 }

@@ -145,7 +145,11 @@ impl RemoteJwks {
 
     /// The key for `kid`; an unknown `kid` triggers a refetch unless one ran within the
     /// floor interval.
-    pub async fn key_for(&self, kid: Option<&str>, alg: Algorithm) -> Result<DecodingKey, AuthError> {
+    pub async fn key_for(
+        &self,
+        kid: Option<&str>,
+        alg: Algorithm,
+    ) -> Result<DecodingKey, AuthError> {
         if let Some(key) = self.keys.load().find(kid, alg) {
             metrics::counter!("gateway_cache_hits_total", "cache" => "jwks").increment(1);
             return Ok(key);

@@ -147,7 +147,8 @@ impl Authenticator {
             } else if let Some(jwks) = &provider.jwks {
                 Keys::Static(Arc::new(KeySet::from_value(jwks).map_err(error)?))
             } else if let Some(url) = &provider.jwks_url {
-                let remote = Arc::new(RemoteJwks::new(url, provider.refetch_floor_ms).map_err(error)?);
+                let remote =
+                    Arc::new(RemoteJwks::new(url, provider.refetch_floor_ms).map_err(error)?);
                 if let Ok(handle) = tokio::runtime::Handle::try_current() {
                     let remote = remote.clone();
                     handle.spawn(async move { remote.refresh().await });

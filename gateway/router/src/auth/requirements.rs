@@ -120,7 +120,11 @@ mod tests {
                 policies: &rules,
                 scope_claim: "scope",
             };
-            assert_eq!(principal.deny(&requirements).is_none(), allowed, "{claims:?}");
+            assert_eq!(
+                principal.deny(&requirements).is_none(),
+                allowed,
+                "{claims:?}"
+            );
         }
         let anonymous = Principal {
             claims: None,
@@ -158,6 +162,9 @@ mod tests {
             scope_claim: "scope",
         };
         assert_eq!(principal(&ok).deny(&requirements), None);
-        assert_eq!(principal(&not_verified).deny(&requirements), Some(FORBIDDEN));
+        assert_eq!(
+            principal(&not_verified).deny(&requirements),
+            Some(FORBIDDEN)
+        );
     }
 }

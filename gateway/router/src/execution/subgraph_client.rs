@@ -215,9 +215,7 @@ async fn exchange(
     if let Some(map) = builder.headers_mut() {
         map.extend(headers);
     }
-    let http_request = builder
-        .body(Full::new(body))
-        .map_err(FetchError::Request)?;
+    let http_request = builder.body(Full::new(body)).map_err(FetchError::Request)?;
     let exchange = async {
         let response = client
             .request(http_request)

@@ -96,6 +96,10 @@ mod tests {
             &Method::POST,
             &headers(&[("content-type", "application/json; charset=utf-8")])
         ));
-        assert!(!is_blocked(&CsrfConfig::default(), &Method::GET, &headers(&[])));
+        assert!(!is_blocked(
+            &CsrfConfig::default(),
+            &Method::GET,
+            &headers(&[])
+        ));
     }
 }

@@ -83,12 +83,16 @@ pub fn check(
     document: &ExecutableDocument,
     operation: &Operation,
     variables: &JsonMap,
-) -> Result<OperationMeasures, GraphqlError> {
+) -> Result<OperationMeasures, Box<GraphqlError>> {
     let m = measure(schema, facts, limits, document, operation, variables);
     let checks = [
         ("max_depth", m.depth as f64, limits.max_depth),
         ("max_aliases", m.aliases as f64, limits.max_aliases),
-        ("max_root_fields", m.root_fields as f64, limits.max_root_fields),
+        (
+            "max_root_fields",
+            m.root_fields as f64,
+            limits.max_root_fields,
+        ),
         ("max_directives", m.directives as f64, limits.max_directives),
         ("max_cost", m.cost, limits.max_cost),
     ];
@@ -96,7 +100,7 @@ pub fn check(
         if let Some(max) = max
             && actual > max as f64
         {
-            return Err(exceeded(name, actual, max as f64));
+            return Err(Box::new(exceeded(name, actual, max as f64)));
         }
     }
     Ok(m)
@@ -179,7 +183,8 @@ impl Walk<'_> {
             depth: children.depth + 1,
             aliases: children.aliases + usize::from(field.alias.is_some()),
             directives: children.directives + field.directives.len(),
-            cost: weight + argument_cost + multiplier * children.cost,
+            // Every item of a list costs its type's weight plus its selections.
+            cost: argument_cost + multiplier * (weight + children.cost),
         }
     }
 
@@ -194,7 +199,11 @@ impl Walk<'_> {
 
     /// How many items a list field is assumed to return: the value of a slicing argument,
     /// else `assumedSize`, else the configured default.
-    fn list_size(&self, field: &Field, list_size: Option<&federation::supergraph::model::ListSize>) -> f64 {
+    fn list_size(
+        &self,
+        field: &Field,
+        list_size: Option<&federation::supergraph::model::ListSize>,
+    ) -> f64 {
         if let Some(list_size) = list_size {
             let sliced = list_size
                 .slicing_arguments
@@ -234,5 +243,45 @@ impl Walk<'_> {
                     .map_or(0, |f| self.root_fields(&f.selection_set)),
             })
             .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use apollo_compiler::ExecutableDocument;
+
+    fn measure_of(sdl: &str, query: &str, limits: &LimitsConfig) -> OperationMeasures {
+        let schema = Schema::parse_and_validate(sdl, "s.graphql").expect("schema");
+        let document =
+            ExecutableDocument::parse_and_validate(&schema, query, "q.graphql").expect("query");
+        let operation = document.operations.get(None).expect("operation");
+        measure(
+            &schema,
+            &DirectiveFacts::default(),
+            limits,
+            &document,
+            operation,
+            &JsonMap::new(),
+        )
+    }
+
+    #[test]
+    fn default_weights_multiply_through_lists() {
+        let sdl = "type Query { products: [Product] } type Product { name: String reviews: [Review] } type Review { body: String }";
+        let limits = LimitsConfig {
+            default_list_size: 10,
+            ..LimitsConfig::default()
+        };
+        let m = measure_of(
+            sdl,
+            "{ products { reviews { body } } x: products { name } }",
+            &limits,
+        );
+        // products: 10 × (1 + reviews: 10 × (1 + 0)) = 110; x: 10 × (1 + 0) = 10.
+        assert_eq!(m.cost, 120.0);
+        assert_eq!(m.depth, 3);
+        assert_eq!(m.aliases, 1);
+        assert_eq!(m.root_fields, 2);
     }
 }

@@ -20,7 +20,11 @@ pub fn count(source: &str, max: usize) -> usize {
                 if bytes[i..].starts_with(b"\"\"\"") {
                     i += 3;
                     while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
-                        i += if bytes[i..].starts_with(b"\\\"\"\"") { 4 } else { 1 };
+                        i += if bytes[i..].starts_with(b"\\\"\"\"") {
+                            4
+                        } else {
+                            1
+                        };
                     }
                     i += 3;
                 } else {
@@ -60,7 +64,10 @@ mod tests {
     #[test]
     fn counts_punctuators_names_numbers_and_strings() {
         assert_eq!(count("{ a }", 100), 3);
-        assert_eq!(count("query Q($x: Int = -1.5e3) { a(s: \"x, y\") ...F }", 100), 20);
+        assert_eq!(
+            count("query Q($x: Int = -1.5e3) { a(s: \"x, y\") ...F }", 100),
+            20
+        );
         assert_eq!(count("# comment\n{a,b}", 100), 4);
         assert_eq!(count(r#"{ a(s: """block "" text""") }"#, 100), 8);
     }

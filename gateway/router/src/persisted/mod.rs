@@ -77,10 +77,11 @@ impl PersistedOperations {
         let safelist = match &config.safelist {
             None => HashMap::new(),
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| PersistedError::Read {
-                    path: path.clone(),
-                    source,
-                })?;
+                let text =
+                    std::fs::read_to_string(path).map_err(|source| PersistedError::Read {
+                        path: path.clone(),
+                        source,
+                    })?;
                 let list: HashMap<String, String> =
                     serde_json::from_str(&text).map_err(|source| PersistedError::Parse {
                         path: path.clone(),
@@ -100,7 +101,7 @@ impl PersistedOperations {
 
     /// Fills `request.query` from its persisted hash, registers a new APQ operation, and
     /// enforces safelist-only mode.
-    pub async fn resolve(&self, request: &mut GraphqlRequest) -> Result<(), GraphqlError> {
+    pub async fn resolve(&self, request: &mut GraphqlRequest) -> Result<(), Box<GraphqlError>> {
         let hash = request
             .extensions
             .as_ref()
@@ -115,10 +116,10 @@ impl PersistedOperations {
             (Some(hash), Some(query)) => {
                 let actual = sha256(query);
                 if actual != hash {
-                    return Err(GraphqlError::with_code(
+                    return Err(Box::new(GraphqlError::with_code(
                         "The query does not match `persistedQuery.sha256Hash`",
                         PERSISTED_QUERY_HASH_MISMATCH,
-                    ));
+                    )));
                 }
                 if self.safelist.contains_key(&hash) {
                     return Ok(());
@@ -135,13 +136,13 @@ impl PersistedOperations {
                     return Ok(());
                 }
                 if self.config.safelist_only {
-                    return Err(not_in_list());
+                    return Err(Box::new(not_in_list()));
                 }
                 if !self.config.apq {
-                    return Err(GraphqlError::with_code(
+                    return Err(Box::new(GraphqlError::with_code(
                         "Persisted queries are not supported",
                         PERSISTED_QUERY_NOT_SUPPORTED,
-                    ));
+                    )));
                 }
                 match self.apq.get(&hash).await {
                     Some(query) => {
@@ -153,19 +154,19 @@ impl PersistedOperations {
                     None => {
                         metrics::counter!("gateway_cache_misses_total", "cache" => "apq")
                             .increment(1);
-                        Err(GraphqlError::with_code(
+                        Err(Box::new(GraphqlError::with_code(
                             "PersistedQueryNotFound",
                             PERSISTED_QUERY_NOT_FOUND,
-                        ))
+                        )))
                     }
                 }
             }
         }
     }
 
-    fn check_listed(&self, hash: &str) -> Result<(), GraphqlError> {
+    fn check_listed(&self, hash: &str) -> Result<(), Box<GraphqlError>> {
         if self.config.safelist_only && !self.safelist.contains_key(hash) {
-            return Err(not_in_list());
+            return Err(Box::new(not_in_list()));
         }
         Ok(())
     }

@@ -36,7 +36,10 @@ impl ApqStore {
             Self::Memory(cache) => cache.get(hash),
             Self::Redis { .. } => {
                 let mut connection = self.connection().await?;
-                match connection.get::<_, Option<String>>(format!("{PREFIX}{hash}")).await {
+                match connection
+                    .get::<_, Option<String>>(format!("{PREFIX}{hash}"))
+                    .await
+                {
                     Ok(value) => value,
                     Err(error) => {
                         tracing::warn!(%error, "APQ lookup in Redis failed");

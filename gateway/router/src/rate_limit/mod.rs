@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use redis_gcra::RedisGcra;
 
 /// `gateway.rate_limit`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RateLimitConfig {
     pub rules: Vec<RateRule>,
@@ -26,6 +26,8 @@ pub struct RateLimitConfig {
     pub redis_url: Option<String>,
     /// When Redis is unreachable: `true` lets requests through, `false` rejects them.
     pub fail_open: bool,
+    /// Prefix of the Redis keys (separates deployments sharing one Redis).
+    pub redis_prefix: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +59,18 @@ pub struct RateRule {
     pub window_ms: u64,
 }
 
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            rules: Vec::new(),
+            trusted_proxies: Vec::new(),
+            redis_url: None,
+            fail_open: true,
+            redis_prefix: "gateway:rate:".to_string(),
+        }
+    }
+}
+
 /// What a request is keyed by.
 pub struct RateSubject<'a> {
     pub ip: Option<IpAddr>,
@@ -67,14 +81,17 @@ pub struct RateSubject<'a> {
 /// Why a request was refused.
 #[derive(Debug)]
 pub enum Refusal {
-    Limited { scope: &'static str, retry_after: Duration },
+    Limited {
+        scope: &'static str,
+        retry_after: Duration,
+    },
     /// Redis failed and the limiter fails closed.
     Unavailable,
 }
 
 enum Backend {
     Local(Vec<DefaultKeyedRateLimiter<String>>),
-    Redis(RedisGcra),
+    Redis(Box<RedisGcra>),
 }
 
 pub struct RateLimiterSet {
@@ -98,7 +115,7 @@ impl RateLimiterSet {
             }
         }
         let backend = match &config.redis_url {
-            Some(url) => Backend::Redis(RedisGcra::new(url)?),
+            Some(url) => Backend::Redis(Box::new(RedisGcra::new(url)?)),
             None => Backend::Local(
                 config
                     .rules
@@ -157,12 +174,15 @@ impl RateLimiterSet {
                     Err(not_until) => Err(not_until.wait_time_from(DefaultClock::default().now())),
                 },
                 Backend::Redis(redis) => {
-                    let redis_key = format!("{index}:{}:{key}", rule.key.scope());
+                    let redis_key = format!(
+                        "{}{index}:{}:{key}",
+                        self.config.redis_prefix,
+                        rule.key.scope()
+                    );
                     match redis.check(&redis_key, rule).await {
                         Ok(verdict) => verdict,
                         Err(error) => {
-                            metrics::counter!("gateway_rate_limit_redis_errors_total")
-                                .increment(1);
+                            metrics::counter!("gateway_rate_limit_redis_errors_total").increment(1);
                             tracing::warn!(%error, fail_open = self.config.fail_open, "rate limit store unreachable");
                             if self.config.fail_open {
                                 continue;
@@ -240,7 +260,10 @@ mod tests {
         let proxy: IpAddr = "10.0.0.1".parse().expect("ip");
         let set = limiter(vec![], vec![proxy]);
         let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", "1.2.3.4, 10.0.0.1".parse().expect("header"));
+        headers.insert(
+            "x-forwarded-for",
+            "1.2.3.4, 10.0.0.1".parse().expect("header"),
+        );
         assert_eq!(
             set.client_ip(Some(proxy), &headers),
             Some("1.2.3.4".parse().expect("ip"))

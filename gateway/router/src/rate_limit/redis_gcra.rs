@@ -57,7 +57,7 @@ impl RedisGcra {
         let (allowed, retry_us): (i64, i64) = tokio::time::timeout(
             Duration::from_secs(2),
             self.script
-                .key(format!("gateway:rate:{key}"))
+                .key(key)
                 .arg(emission)
                 .arg(window_us)
                 .invoke_async(&mut connection),

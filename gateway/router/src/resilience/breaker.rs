@@ -8,11 +8,17 @@ use super::BreakerConfig;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
-    Closed { failures: u32 },
-    Open { until: Instant },
+    Closed {
+        failures: u32,
+    },
+    Open {
+        until: Instant,
+    },
     /// A probe is in flight since `since`; a probe lost (cancelled) for a whole cooldown
     /// lets the next call probe instead.
-    HalfOpen { since: Instant },
+    HalfOpen {
+        since: Instant,
+    },
 }
 
 /// The breaker's state as metrics and tests see it.
@@ -74,11 +80,9 @@ impl Breaker {
         let mut state = self.lock();
         *state = match (*state, success) {
             (_, true) => State::Closed { failures: 0 },
-            (State::Closed { failures }, false) if failures + 1 < self.threshold => {
-                State::Closed {
-                    failures: failures + 1,
-                }
-            }
+            (State::Closed { failures }, false) if failures + 1 < self.threshold => State::Closed {
+                failures: failures + 1,
+            },
             (State::Open { until }, false) => State::Open { until },
             (_, false) => State::Open {
                 until: Instant::now() + self.cooldown,

@@ -72,14 +72,18 @@ impl HeaderRules {
                     rename,
                     default,
                 } => {
-                    let Ok(target) = HeaderName::from_bytes(rename.as_deref().unwrap_or(named).as_bytes())
+                    let Ok(target) =
+                        HeaderName::from_bytes(rename.as_deref().unwrap_or(named).as_bytes())
                     else {
                         continue;
                     };
                     let values: Vec<HeaderValue> =
                         client.get_all(named.as_str()).iter().cloned().collect();
                     if values.is_empty() {
-                        if let Some(value) = default.as_deref().and_then(|d| HeaderValue::from_str(d).ok()) {
+                        if let Some(value) = default
+                            .as_deref()
+                            .and_then(|d| HeaderValue::from_str(d).ok())
+                        {
                             out.headers.insert(target, value);
                         }
                     } else {
@@ -141,9 +145,18 @@ mod tests {
         client.insert("x-tenant", HeaderValue::from_static("acme"));
         let claims = serde_json::json!({"sub": "u1"}).as_object().cloned();
         let out = rules.apply(&client, claims.as_ref());
-        assert_eq!(out.headers.get("x-org").map(|v| v.as_bytes()), Some(&b"acme"[..]));
-        assert_eq!(out.headers.get("x-missing").map(|v| v.as_bytes()), Some(&b"d"[..]));
-        assert_eq!(out.headers.get("x-user").map(|v| v.as_bytes()), Some(&b"u1"[..]));
+        assert_eq!(
+            out.headers.get("x-org").map(|v| v.as_bytes()),
+            Some(&b"acme"[..])
+        );
+        assert_eq!(
+            out.headers.get("x-missing").map(|v| v.as_bytes()),
+            Some(&b"d"[..])
+        );
+        assert_eq!(
+            out.headers.get("x-user").map(|v| v.as_bytes()),
+            Some(&b"u1"[..])
+        );
         assert!(out.headers.get("x-fixed").is_none());
         assert!(!out.forward_authorization);
     }

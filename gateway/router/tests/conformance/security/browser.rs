@@ -25,7 +25,9 @@ async fn csrf_blocks_simple_requests_without_a_preflight_header() {
     let body: serde_json::Value = blocked.json().await.expect("json");
     assert_eq!(body["errors"][0]["extensions"]["code"], "CSRF_PREVENTED");
     assert_eq!(call_count(&running), 0);
-    let allowed = get(Some(("apollo-require-preflight", "true"))).await.expect("get");
+    let allowed = get(Some(("apollo-require-preflight", "true")))
+        .await
+        .expect("get");
     assert_eq!(allowed.status().as_u16(), 200);
 
     let form = client
@@ -43,7 +45,11 @@ async fn csrf_blocks_simple_requests_without_a_preflight_header() {
         .send()
         .await
         .expect("post");
-    assert_eq!(json_post.status().as_u16(), 200, "JSON needs a preflight already");
+    assert_eq!(
+        json_post.status().as_u16(),
+        200,
+        "JSON needs a preflight already"
+    );
 }
 
 #[tokio::test]
@@ -59,13 +65,18 @@ async fn cors_answers_configured_origins_only() {
             .request(reqwest::Method::OPTIONS, &url)
             .header("origin", origin)
             .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "content-type, authorization")
+            .header(
+                "access-control-request-headers",
+                "content-type, authorization",
+            )
             .send()
     };
     let allowed = preflight("https://app.example").await.expect("preflight");
     let headers = allowed.headers();
     assert_eq!(
-        headers.get("access-control-allow-origin").and_then(|v| v.to_str().ok()),
+        headers
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
         Some("https://app.example")
     );
     assert_eq!(
@@ -79,10 +90,18 @@ async fn cors_answers_configured_origins_only() {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    assert!(allowed_headers.contains("authorization"), "{allowed_headers}");
+    assert!(
+        allowed_headers.contains("authorization"),
+        "{allowed_headers}"
+    );
 
     let denied = preflight("https://evil.example").await.expect("preflight");
-    assert!(denied.headers().get("access-control-allow-origin").is_none());
+    assert!(
+        denied
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
 
     // Without configured origins the gateway sends no CORS headers at all.
     let plain = start(GatewayConfig::default(), &shop_supergraph()).await;
@@ -93,5 +112,10 @@ async fn cors_answers_configured_origins_only() {
         .send()
         .await
         .expect("preflight");
-    assert!(response.headers().get("access-control-allow-origin").is_none());
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
 }

@@ -9,10 +9,18 @@ async fn refused(config: GatewayConfig, query: &str, limit: &str) {
     let running = start(config, &shop_supergraph()).await;
     let (status, body) = post(&running, json!({"query": query})).await;
     assert_eq!(status, 400, "{limit}: {body}");
-    assert_eq!(code(&body), Some("OPERATION_LIMIT_EXCEEDED"), "{limit}: {body}");
+    assert_eq!(
+        code(&body),
+        Some("OPERATION_LIMIT_EXCEEDED"),
+        "{limit}: {body}"
+    );
     assert_eq!(body["errors"][0]["extensions"]["limit"], json!(limit));
     assert!(body.get("data").is_none());
-    assert_eq!(call_count(&running), 0, "{limit}: nothing reaches a subgraph");
+    assert_eq!(
+        call_count(&running),
+        0,
+        "{limit}: nothing reaches a subgraph"
+    );
 }
 
 #[tokio::test]
@@ -35,14 +43,24 @@ async fn depth() {
 async fn aliases() {
     let mut config = GatewayConfig::default();
     config.limits.max_aliases = Some(2);
-    refused(config, "{ a: me { id } b: me { id } c: me { id } }", "max_aliases").await;
+    refused(
+        config,
+        "{ a: me { id } b: me { id } c: me { id } }",
+        "max_aliases",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn root_fields() {
     let mut config = GatewayConfig::default();
     config.limits.max_root_fields = Some(1);
-    refused(config, "{ me { id } topProducts { upc } }", "max_root_fields").await;
+    refused(
+        config,
+        "{ me { id } topProducts { upc } }",
+        "max_root_fields",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -59,7 +77,7 @@ async fn directives() {
 
 #[tokio::test]
 async fn cost_uses_slicing_arguments_and_default_list_size() {
-    // topProducts(first: 5): 1 + 5 × (Product 1 + reviews 10 × (Review 1)) = 56.
+    // No @listSize in the shop: 10 products × (1 + 10 reviews × (1 + 0)) = 110.
     let mut config = GatewayConfig::default();
     config.limits.max_cost = Some(50);
     config.limits.default_list_size = 10;

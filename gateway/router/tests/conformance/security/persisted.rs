@@ -19,7 +19,11 @@ async fn apq_miss_register_hit() {
     assert_eq!(code(&body), Some("PERSISTED_QUERY_NOT_FOUND"), "{body}");
     assert_eq!(call_count(&running), 0);
 
-    let (_, body) = post(&running, json!({"query": "{ me { id } }", "extensions": apq(&hash)})).await;
+    let (_, body) = post(
+        &running,
+        json!({"query": "{ me { id } }", "extensions": apq(&hash)}),
+    )
+    .await;
     assert_eq!(code(&body), Some("PERSISTED_QUERY_HASH_MISMATCH"), "{body}");
 
     let (status, body) = post(&running, json!({"query": query, "extensions": apq(&hash)})).await;
@@ -55,8 +59,16 @@ async fn safelist_only_runs_listed_operations() {
     let (_, body) = post(&running, json!({"query": other})).await;
     assert_eq!(code(&body), Some("PERSISTED_QUERY_NOT_IN_LIST"), "{body}");
     let other_hash = router::persisted::sha256(other);
-    let (_, body) = post(&running, json!({"query": other, "extensions": apq(&other_hash)})).await;
-    assert_eq!(code(&body), Some("PERSISTED_QUERY_NOT_IN_LIST"), "no APQ registration");
+    let (_, body) = post(
+        &running,
+        json!({"query": other, "extensions": apq(&other_hash)}),
+    )
+    .await;
+    assert_eq!(
+        code(&body),
+        Some("PERSISTED_QUERY_NOT_IN_LIST"),
+        "no APQ registration"
+    );
     let (_, body) = post(&running, json!({"extensions": apq(&other_hash)})).await;
     assert_eq!(code(&body), Some("PERSISTED_QUERY_NOT_IN_LIST"));
     assert_eq!(call_count(&running), calls);

@@ -30,7 +30,11 @@ async fn per_ip_budget_answers_429_with_retry_after() {
         .and_then(|v| v.parse().ok())
         .expect("Retry-After");
     assert!((1..=20).contains(&retry_after), "{retry_after}");
-    assert_eq!(call_count(&running), calls, "refused requests reach no subgraph");
+    assert_eq!(
+        call_count(&running),
+        calls,
+        "refused requests reach no subgraph"
+    );
     // X-Forwarded-For from an untrusted peer does not reset the budget.
     let (status, _, _) = post_with(
         &running,
@@ -64,7 +68,11 @@ async fn two_gateways_share_one_redis_budget() {
         return;
     };
     const N: u32 = 100;
-    let prefix = format!("gateway-test:{}:{}:", std::process::id(), super::support::now());
+    let prefix = format!(
+        "gateway-test:{}:{}:",
+        std::process::id(),
+        super::support::now()
+    );
     let config = || {
         let mut config = GatewayConfig::default();
         config.rate_limit.redis_url = Some(redis_url.clone());
@@ -82,7 +90,11 @@ async fn two_gateways_share_one_redis_budget() {
     let body = json!({"query": "{ __typename }"});
     let mut tasks = Vec::new();
     for i in 0..(3 * N) {
-        let base = if i % 2 == 0 { a.base.clone() } else { b.base.clone() };
+        let base = if i % 2 == 0 {
+            a.base.clone()
+        } else {
+            b.base.clone()
+        };
         let body = body.clone();
         tasks.push(tokio::spawn(async move {
             reqwest::Client::new()

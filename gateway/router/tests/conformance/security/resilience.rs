@@ -99,10 +99,18 @@ async fn circuit_breaker_opens_fails_fast_probes_and_closes() {
 
     tokio::time::sleep(Duration::from_millis(350)).await;
     let (_, body) = post(&running, json!({"query": ME})).await;
-    assert_eq!(body, json!({"data": {"me": {"name": "Ada"}}}), "half-open probe");
+    assert_eq!(
+        body,
+        json!({"data": {"me": {"name": "Ada"}}}),
+        "half-open probe"
+    );
     assert_eq!(accounts.hits(), 3);
     let (_, body) = post(&running, json!({"query": ME})).await;
-    assert_eq!(body, json!({"data": {"me": {"name": "Ada"}}}), "closed again");
+    assert_eq!(
+        body,
+        json!({"data": {"me": {"name": "Ada"}}}),
+        "closed again"
+    );
     assert_eq!(accounts.hits(), 4);
 
     // A failed probe reopens it.
@@ -197,8 +205,14 @@ async fn header_rules_propagate_insert_from_claims_and_remove() {
     assert_eq!(status, 200, "{body}");
     let seen = accounts.headers.lock().expect("headers");
     let headers = seen.last().expect("one call");
-    assert_eq!(headers.get("x-org").and_then(|v| v.to_str().ok()), Some("acme"));
-    assert_eq!(headers.get("x-user").and_then(|v| v.to_str().ok()), Some("user-42"));
+    assert_eq!(
+        headers.get("x-org").and_then(|v| v.to_str().ok()),
+        Some("acme")
+    );
+    assert_eq!(
+        headers.get("x-user").and_then(|v| v.to_str().ok()),
+        Some("user-42")
+    );
     assert!(headers.get("authorization").is_none());
     assert!(headers.get("x-tenant").is_none());
 }

@@ -16,7 +16,6 @@ use crate::fixture::{self, CallLog, FixtureSubgraph};
 pub struct Running {
     pub base: String,
     pub calls: CallLog,
-    pub gateway: Arc<Gateway>,
     _subgraphs: Vec<FixtureSubgraph>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -112,13 +111,12 @@ pub async fn start(config: GatewayConfig, supergraph: &str) -> Running {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(router::serve_on(listener, gateway.clone(), async {
+    tokio::spawn(router::serve_on(listener, gateway, async {
         let _ = stopped.await;
     }));
     Running {
         base: format!("http://{addr}"),
         calls,
-        gateway,
         _subgraphs: subgraphs,
         stop: Some(stop),
     }
@@ -237,7 +235,8 @@ where
         async move {
             let (status, json) = answer(headers, body).await;
             (
-                http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+                http::StatusCode::from_u16(status)
+                    .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
                 [(http::header::CONTENT_TYPE, "application/json")],
                 json.to_string(),
             )
