@@ -4,18 +4,18 @@
 use kit::events::{Actor, EventEnvelope, Subject};
 use serde_json::json;
 
-pub const USER_CREATED: &str = "platform.user.created";
-pub const USER_LOGGED_IN: &str = "platform.user.logged_in";
-pub const USER_LOGIN_FAILED: &str = "platform.user.login_failed";
-pub const USER_LOCKED_OUT: &str = "platform.user.locked_out";
-pub const USER_UPDATED: &str = "platform.user.updated";
-pub const USER_DELETED: &str = "platform.user.deleted";
-pub const USER_PASSWORD_CHANGED: &str = "platform.user.password_changed";
-pub const USER_PASSWORD_RESET_REQUESTED: &str = "platform.user.password_reset_requested";
-pub const USER_EMAIL_VERIFIED: &str = "platform.user.email_verified";
-pub const USER_LOGGED_OUT: &str = "platform.user.logged_out";
-pub const SESSION_REUSE_DETECTED: &str = "platform.session.reuse_detected";
-pub const SIGNING_KEY_ROTATED: &str = "platform.signing_key.rotated";
+// The event types come from identity's `module.yaml` through the `permissions` crate, so the
+// manifest audit and authz read and the events emitted cannot drift apart.
+pub use permissions::events::{
+    PLATFORM_SESSION_REUSE_DETECTED as SESSION_REUSE_DETECTED,
+    PLATFORM_SIGNING_KEY_ROTATED as SIGNING_KEY_ROTATED, PLATFORM_USER_CREATED as USER_CREATED,
+    PLATFORM_USER_DELETED as USER_DELETED, PLATFORM_USER_EMAIL_VERIFIED as USER_EMAIL_VERIFIED,
+    PLATFORM_USER_LOCKED_OUT as USER_LOCKED_OUT, PLATFORM_USER_LOGGED_IN as USER_LOGGED_IN,
+    PLATFORM_USER_LOGGED_OUT as USER_LOGGED_OUT, PLATFORM_USER_LOGIN_FAILED as USER_LOGIN_FAILED,
+    PLATFORM_USER_PASSWORD_CHANGED as USER_PASSWORD_CHANGED,
+    PLATFORM_USER_PASSWORD_RESET_REQUESTED as USER_PASSWORD_RESET_REQUESTED,
+    PLATFORM_USER_UPDATED as USER_UPDATED,
+};
 
 fn user_event(kind: &str, user_id: &str, actor: &Actor, data: serde_json::Value) -> EventEnvelope {
     EventEnvelope::new(kind, Subject::new("user", user_id), data).with_actor(actor.clone())

@@ -8,9 +8,9 @@ use crate::store::users::{self, ProfileChange, UserFilter, UserPage, UserRow};
 use crate::validate;
 
 /// The permission to read any user.
-pub const USER_READ: &str = "identity.user.read";
+pub const USER_READ: &str = permissions::IDENTITY_USER_READ;
 /// The permission to delete any user.
-pub const USER_DELETE: &str = "identity.user.delete";
+pub const USER_DELETE: &str = permissions::IDENTITY_USER_DELETE;
 
 /// `updateProfile` arguments: absent fields stay as they are; an empty name clears it.
 #[derive(Debug, Clone, Default)]
