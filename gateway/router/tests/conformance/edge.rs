@@ -10,6 +10,7 @@ use crate::fixture::{self, CallLog, FixtureSubgraph};
 
 struct Edge {
     base: String,
+    gateway: Arc<Gateway>,
     calls: CallLog,
     _subgraphs: Vec<FixtureSubgraph>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -55,11 +56,12 @@ async fn start(config: GatewayConfig) -> Edge {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(router::serve_on(listener, gateway, async {
+    tokio::spawn(router::serve_on(listener, gateway.clone(), async {
         let _ = stopped.await;
     }));
     Edge {
         base: format!("http://{addr}"),
+        gateway,
         calls,
         _subgraphs: subgraphs,
         stop: Some(stop),
@@ -308,4 +310,104 @@ async fn query_plan_is_exposed_when_configured() {
         response["extensions"]["queryPlan"]["node"]["kind"],
         json!("Fetch")
     );
+}
+
+#[tokio::test]
+async fn swapping_the_supergraph_takes_effect_for_new_requests() {
+    let edge = start(GatewayConfig::default()).await;
+    let query = json!({"query": "{ me { name } }"});
+    let (_, _, before) = post(&edge, None, query.clone()).await;
+    assert_eq!(before["data"]["me"]["name"], json!("Ada Lovelace"));
+
+    // A supergraph without `Query.me`: the same operation no longer validates.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/bases/shop");
+    let sdl = std::fs::read_to_string(dir.join("supergraph.graphql"))
+        .expect("supergraph")
+        .replace("  me: User @join__field(graph: ACCOUNTS)\n", "");
+    assert!(!sdl.contains("me: User"), "the test must remove the field");
+    let mut config = GatewayConfig::default();
+    for (name, url) in edge_subgraph_urls(&edge) {
+        config.subgraphs.insert(
+            name,
+            router::config::SubgraphOverride {
+                url: Some(url),
+                timeout_ms: None,
+            },
+        );
+    }
+    let state = SupergraphState::from_sdl(&sdl, &config).expect("new state");
+    edge.gateway.swap_supergraph(state);
+    let (_, _, after) = post(&edge, None, query).await;
+    assert_eq!(code(&after), Some("GRAPHQL_VALIDATION_FAILED"), "{after}");
+    let (_, _, still) = post(
+        &edge,
+        None,
+        json!({"query": "{ topProducts(first: 1) { name } }"}),
+    )
+    .await;
+    assert_eq!(still["data"]["topProducts"][0]["name"], json!("Table"));
+}
+
+fn edge_subgraph_urls(edge: &Edge) -> Vec<(String, String)> {
+    edge.gateway
+        .supergraph()
+        .endpoints
+        .iter()
+        .map(|(name, endpoint)| (name.clone(), endpoint.url.to_string()))
+        .collect()
+}
+
+#[test]
+fn query_plan_for_the_cli() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/bases/shop");
+    let sdl = std::fs::read_to_string(dir.join("supergraph.graphql")).expect("supergraph");
+    let plan =
+        router::query_plan(&sdl, "{ topProducts { name reviews { body } } }", None).expect("plan");
+    let printed = plan.to_string();
+    assert!(
+        printed.contains("Fetch(service: \"products\")"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("Flatten(path: \"topProducts.@\")"),
+        "{printed}"
+    );
+    let error = router::query_plan(&sdl, "{ nope }", None).expect_err("invalid operation");
+    assert!(
+        error.to_string().contains("GRAPHQL_VALIDATION_FAILED"),
+        "{error}"
+    );
+}
+
+/// The `gateway` binary starts from a supergraph file alone and serves until SIGTERM.
+#[tokio::test]
+async fn gateway_binary_serves_a_supergraph_file() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/bases/shop");
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("probe");
+        probe.local_addr().expect("addr").port()
+    };
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gateway"))
+        .arg("--supergraph")
+        .arg(dir.join("supergraph.graphql"))
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .expect("spawn gateway");
+    let url = format!("http://127.0.0.1:{port}/health");
+    let mut healthy = false;
+    for _ in 0..100 {
+        if reqwest::get(&url)
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(healthy, "the gateway binary never answered /health");
 }
