@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::{arg, platform, read, repo, stderr};
 
 /// Stops the gateway child even when an assertion fails.
-struct Running(Child);
+pub struct Running(pub Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -17,7 +17,7 @@ impl Drop for Running {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
     listener.local_addr().expect("address").port()
 }
@@ -28,7 +28,7 @@ async fn ready(client: &reqwest::Client, base: &str) -> Option<Value> {
 }
 
 /// Polls `/ready` until `accept` holds (the gateway may still be starting or reloading).
-async fn wait_ready(
+pub async fn wait_ready(
     client: &reqwest::Client,
     base: &str,
     child: &mut Running,

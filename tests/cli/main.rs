@@ -1,4 +1,5 @@
 //! The `platform` CLI driven as users drive it: the built binary, real files, real HTTP.
+mod dev;
 mod gateway;
 mod schema;
 
