@@ -163,3 +163,89 @@ where
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use axum::Router;
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt as _;
+
+    use super::*;
+
+    /// Collects everything the subscriber writes.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| std::io::Error::other("poisoned"))?
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn every_log_line_in_a_request_carries_its_ids() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_current_span(false)
+            .with_span_list(true)
+            .with_writer(move || writer.clone())
+            .finish();
+        // Current-thread runtime: the thread-local default covers the whole request.
+        let _guard = tracing::subscriber::set_default(subscriber);
+
+        let app = Router::new()
+            .route(
+                "/work",
+                get(|| async {
+                    tracing::info!("inside the handler");
+                    "done"
+                }),
+            )
+            .layer(HttpTelemetryLayer::new("test"));
+        let request = Request::get("/work")
+            .header(REQUEST_ID, "req-42")
+            .header(
+                TRACEPARENT,
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            )
+            .body(Body::empty())
+            .expect("request");
+        let response = app.oneshot(request).await.expect("response");
+        assert_eq!(response.headers()[REQUEST_ID], "req-42");
+
+        let text = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf-8");
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json line"))
+            .collect();
+        let inside = lines
+            .iter()
+            .find(|l| l["fields"]["message"] == "inside the handler")
+            .unwrap_or_else(|| panic!("no handler line in {text}"));
+        let span = &inside["spans"][0];
+        assert_eq!(span["request_id"], "req-42", "{inside}");
+        assert_eq!(
+            span["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736",
+            "{inside}"
+        );
+        assert_eq!(span["route"], "/work", "{inside}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l["fields"]["message"] == "request finished"),
+            "{text}"
+        );
+    }
+}

@@ -349,3 +349,31 @@ fn printed_config_redacts_secrets() {
         "gateway section kept:\n{yaml}"
     );
 }
+
+#[test]
+fn file_variables_read_their_value_from_a_file() {
+    let dir = dir_with(&[]);
+    let secret = dir.path().join("database_url");
+    std::fs::write(&secret, "postgres://app:from-file@db/platform\n").expect("write secret");
+    let (config, _) = ConfigSource::new(dir.path(), "development")
+        .var(
+            "PLATFORM__SUBGRAPHS__AUDIT__DATABASE_URL_FILE",
+            secret.to_str().expect("utf-8 path"),
+        )
+        .load()
+        .expect("loads");
+    assert_eq!(
+        config.subgraphs.audit.database_url.expose(),
+        "postgres://app:from-file@db/platform"
+    );
+
+    let err = load(
+        &ConfigSource::new(dir.path(), "development")
+            .var("PLATFORM__EVENTS__REDIS_URL_FILE", "/nonexistent/redis_url"),
+    )
+    .expect_err("unreadable file");
+    assert!(
+        err.to_string().contains("PLATFORM__EVENTS__REDIS_URL_FILE"),
+        "{err}"
+    );
+}
