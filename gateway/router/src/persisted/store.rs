@@ -77,7 +77,12 @@ impl ApqStore {
         let connect = async {
             tokio::time::timeout(
                 Duration::from_secs(2),
-                ConnectionManager::new(client.clone()),
+                ConnectionManager::new_with_config(
+                    client.clone(),
+                    redis::aio::ConnectionManagerConfig::new()
+                        .set_number_of_retries(1)
+                        .set_connection_timeout(Some(Duration::from_secs(2))),
+                ),
             )
             .await
             .map_err(|_| "timed out".to_string())?

@@ -30,7 +30,14 @@ pub struct RedisGcra {
     client: redis::Client,
     connection: OnceCell<ConnectionManager>,
     script: Script,
+    /// After a failed connect, requests skip Redis until then instead of each waiting on
+    /// a connect timeout.
+    retry_connect_at: std::sync::Mutex<Option<std::time::Instant>>,
 }
+
+/// How long a connect may take, and how long to wait after one failed.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+const CONNECT_BACKOFF: Duration = Duration::from_secs(1);
 
 impl RedisGcra {
     pub fn new(url: &str) -> Result<Self, redis::RedisError> {
@@ -38,6 +45,7 @@ impl RedisGcra {
             client: redis::Client::open(url)?,
             connection: OnceCell::new(),
             script: Script::new(GCRA),
+            retry_connect_at: std::sync::Mutex::new(None),
         })
     }
 
@@ -47,11 +55,7 @@ impl RedisGcra {
         key: &str,
         rule: &RateRule,
     ) -> Result<Result<(), Duration>, redis::RedisError> {
-        let mut connection = self
-            .connection
-            .get_or_try_init(|| ConnectionManager::new(self.client.clone()))
-            .await?
-            .clone();
+        let mut connection = self.connection().await?;
         let window_us = rule.window_ms.saturating_mul(1000);
         let emission = window_us / u64::from(rule.limit.max(1));
         let (allowed, retry_us): (i64, i64) = tokio::time::timeout(
@@ -69,5 +73,46 @@ impl RedisGcra {
         } else {
             Err(Duration::from_micros(retry_us.max(0).unsigned_abs()))
         })
+    }
+
+    async fn connection(&self) -> Result<ConnectionManager, redis::RedisError> {
+        if let Some(connection) = self.connection.get() {
+            return Ok(connection.clone());
+        }
+        let unavailable = || redis::RedisError::from((redis::ErrorKind::Io, "Redis unavailable"));
+        {
+            let retry_at = self
+                .retry_connect_at
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if retry_at.is_some_and(|at| std::time::Instant::now() < at) {
+                return Err(unavailable());
+            }
+        }
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_number_of_retries(1)
+            .set_connection_timeout(Some(CONNECT_TIMEOUT));
+        let connected = self
+            .connection
+            .get_or_try_init(|| async {
+                tokio::time::timeout(
+                    CONNECT_TIMEOUT,
+                    ConnectionManager::new_with_config(self.client.clone(), config),
+                )
+                .await
+                .map_err(|_| unavailable())?
+            })
+            .await;
+        match connected {
+            Ok(connection) => Ok(connection.clone()),
+            Err(error) => {
+                *self
+                    .retry_connect_at
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) =
+                    Some(std::time::Instant::now() + CONNECT_BACKOFF);
+                Err(error)
+            }
+        }
     }
 }

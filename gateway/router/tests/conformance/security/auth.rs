@@ -381,3 +381,74 @@ async fn reject_unauthorized_refuses_the_whole_operation() {
     let (status, body) = post(&running, json!({"query": "{ me { name } }"})).await;
     assert_eq!(status, 200, "authorized operations still run: {body}");
 }
+
+/// The media supergraph (interface `Media` of `Book` and `Movie`) with `Movie.runtime`
+/// needing a token and `Movie.title` the `read:title` scope.
+fn secure_media() -> String {
+    let sdl = super::support::supergraph_of("media");
+    let anchor = "  title: String\n  likes: Int @join__field\n  runtime: Int\n";
+    assert_eq!(sdl.matches(anchor).count(), 1, "media supergraph anchor");
+    sdl.replacen(
+        anchor,
+        "  title: String @requiresScopes(scopes: [[\"read:title\"]])\n  likes: Int @join__field\n  runtime: Int @authenticated\n",
+        1,
+    )
+}
+
+#[tokio::test]
+async fn abstract_types_inline_fragments_and_interface_fields() {
+    let key = TestKey::new("k1", 7);
+    let running = super::support::start_base(
+        config_with(vec![provider(None, Some(jwks(&[&key])))]),
+        "media",
+        &secure_media(),
+    )
+    .await;
+    // Through an inline fragment on the implementation.
+    let (status, body) = post(
+        &running,
+        json!({"query": "{ media { id ... on Movie { runtime } } }"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["data"]["media"][1],
+        json!({"id": "10", "runtime": null})
+    );
+    assert_eq!(body["errors"][0]["path"], json!(["media", "@", "runtime"]));
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        json!("UNAUTHENTICATED")
+    );
+
+    // An interface field is only as open as its strictest implementation.
+    let token = key.sign(&claims(json!({"scope": "other"})));
+    let auth = format!("Bearer {token}");
+    let (status, _, body) = post_with(
+        &running,
+        json!({"query": "{ media { id title ... on Movie { runtime } } }"}),
+        &[("authorization", &auth)],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["media"][0], json!({"id": "1", "title": null}));
+    assert_eq!(
+        body["data"]["media"][1],
+        json!({"id": "10", "title": null, "runtime": 117})
+    );
+    let errors = body["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{body}");
+    assert_eq!(errors[0]["path"], json!(["media", "@", "title"]));
+    assert_eq!(errors[0]["extensions"]["code"], json!("FORBIDDEN"));
+
+    let token = key.sign(&claims(json!({"scope": "read:title"})));
+    let auth = format!("Bearer {token}");
+    let (_, _, body) = post_with(
+        &running,
+        json!({"query": "{ media { title } }"}),
+        &[("authorization", &auth)],
+    )
+    .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(body["data"]["media"][1]["title"], json!("Alien"));
+}

@@ -132,3 +132,41 @@ async fn batches_run_in_order_and_are_capped() {
     assert_eq!(body["errors"][0]["extensions"]["limit"], json!("max_batch"));
     assert_eq!(call_count(&running), before);
 }
+
+#[tokio::test]
+async fn cost_reads_list_size_from_the_supergraph() {
+    // `media: [Media!]! @listSize(assumedSize: 20)`: 20 × (Media 1 + id 0) = 20.
+    let supergraph = super::support::supergraph_of("media");
+    for (max, allowed) in [(19, false), (20, true)] {
+        let mut config = GatewayConfig::default();
+        config.limits.max_cost = Some(max);
+        let running = super::support::start_base(config, "media", &supergraph).await;
+        let (status, body) = post(&running, json!({"query": "{ media { id } }"})).await;
+        assert_eq!(status == 200, allowed, "max {max}: {body}");
+        if !allowed {
+            assert_eq!(body["errors"][0]["extensions"]["actual"], json!(20.0));
+            assert_eq!(call_count(&running), 0);
+        }
+    }
+}
+
+#[tokio::test]
+async fn introspection_can_be_turned_off() {
+    let config = GatewayConfig {
+        introspection: false,
+        ..GatewayConfig::default()
+    };
+    let running = start(config, &shop_supergraph()).await;
+    let (_, body) = post(
+        &running,
+        json!({"query": "{ __schema { queryType { name } } }"}),
+    )
+    .await;
+    assert!(
+        body["errors"].as_array().is_some_and(|e| !e.is_empty()),
+        "{body}"
+    );
+    assert!(body["data"]["__schema"].is_null(), "{body}");
+    let (_, body) = post(&running, json!({"query": "{ __typename }"})).await;
+    assert_eq!(body, json!({"data": {"__typename": "Query"}}));
+}

@@ -74,3 +74,35 @@ async fn safelist_only_runs_listed_operations() {
     assert_eq!(call_count(&running), calls);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Two gateways sharing APQ entries through Redis (when `REDIS_URL` is set).
+#[tokio::test]
+async fn apq_entries_are_shared_through_redis() {
+    let Ok(redis_url) = std::env::var("REDIS_URL") else {
+        eprintln!("REDIS_URL unset: skipping the shared APQ test");
+        return;
+    };
+    let config = || {
+        let mut config = GatewayConfig::default();
+        config.persisted.redis_url = Some(redis_url.clone());
+        config
+    };
+    let a = start(config(), &shop_supergraph()).await;
+    let b = start(config(), &shop_supergraph()).await;
+    // A query unique to this run, so an earlier run's entry cannot answer.
+    let query = format!(
+        "query Run{} {{ me {{ name }} }}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    );
+    let hash = router::persisted::sha256(&query);
+    let (_, body) = post(&b, json!({"extensions": apq(&hash)})).await;
+    assert_eq!(code(&body), Some("PERSISTED_QUERY_NOT_FOUND"));
+    let (status, _) = post(&a, json!({"query": query, "extensions": apq(&hash)})).await;
+    assert_eq!(status, 200);
+    let (status, body) = post(&b, json!({"extensions": apq(&hash)})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["me"]["name"], json!("Ada Lovelace"));
+}

@@ -123,3 +123,29 @@ async fn two_gateways_share_one_redis_budget() {
     );
     assert_eq!(accepted + limited, 3 * N);
 }
+
+/// Redis unreachable: fail open lets requests through, fail closed answers 503.
+#[tokio::test]
+async fn unreachable_redis_fails_open_or_closed() {
+    let closed_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    for (fail_open, expected) in [(true, 200), (false, 503)] {
+        let mut config = GatewayConfig::default();
+        config.rate_limit.redis_url = Some(format!("redis://127.0.0.1:{closed_port}"));
+        config.rate_limit.fail_open = fail_open;
+        config.rate_limit.rules = vec![RateRule {
+            key: RateKey::Global,
+            limit: 10,
+            window_ms: 1_000,
+        }];
+        let running = start(config, &shop_supergraph()).await;
+        let (status, _, body) = post_with(&running, json!({"query": "{ me { name } }"}), &[]).await;
+        assert_eq!(status, expected, "fail_open {fail_open}: {body}");
+        if !fail_open {
+            assert_eq!(code(&body), Some("RATE_LIMITED"));
+            assert_eq!(call_count(&running), 0);
+        }
+    }
+}

@@ -28,12 +28,16 @@ impl Drop for Running {
     }
 }
 
-fn shop_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/bases/shop")
+fn base_dir(base: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/conformance/bases/{base}"))
+}
+
+pub fn supergraph_of(base: &str) -> String {
+    std::fs::read_to_string(base_dir(base).join("supergraph.graphql")).expect("supergraph")
 }
 
 pub fn shop_supergraph() -> String {
-    std::fs::read_to_string(shop_dir().join("supergraph.graphql")).expect("supergraph")
+    supergraph_of("shop")
 }
 
 /// The shop supergraph with authorization directives: `User.birthDate` and
@@ -78,11 +82,28 @@ pub fn secure_supergraph() -> String {
 /// The gateway serving `supergraph` with the four shop fixtures behind it. Subgraphs the
 /// config already overrides keep their URL.
 pub async fn start(config: GatewayConfig, supergraph: &str) -> Running {
-    let dir = shop_dir();
+    start_base(config, "shop", supergraph).await
+}
+
+/// The gateway serving `supergraph` in front of every fixture subgraph of `base`.
+pub async fn start_base(config: GatewayConfig, base: &str, supergraph: &str) -> Running {
+    let dir = base_dir(base);
     let calls: CallLog = Arc::new(Mutex::new(Vec::new()));
     let mut config = config;
     let mut subgraphs = Vec::new();
-    for name in ["accounts", "inventory", "products", "reviews"] {
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("subgraphs"))
+        .expect("subgraphs dir")
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|f| f.strip_suffix(".graphql"))
+                .map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    for name in &names {
+        let name = name.as_str();
         if config.subgraphs.contains_key(name) {
             continue;
         }
