@@ -130,6 +130,9 @@ impl RetryPolicy {
     }
 }
 
+/// How long [`Subscription::stop`] waits for the event in hand.
+pub const STOP_GRACE: Duration = Duration::from_secs(30);
+
 /// A running consumer. Dropping it leaves the consumer running; call [`Subscription::stop`].
 pub struct Subscription {
     stop: watch::Sender<bool>,
@@ -141,13 +144,23 @@ impl Subscription {
         Self { stop, task }
     }
 
-    /// Stops after the event in hand is handled and acknowledged.
+    /// Stops after the event in hand is handled and acknowledged, waiting at most
+    /// [`STOP_GRACE`]; a handler stuck longer is aborted (its event is redelivered).
     pub async fn stop(self) {
         let _ = self.stop.send(true);
-        if let Err(error) = self.task.await
-            && error.is_panic()
-        {
-            tracing::error!(%error, "event consumer panicked");
+        let mut task = self.task;
+        match tokio::time::timeout(STOP_GRACE, &mut task).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                if error.is_panic() {
+                    tracing::error!(%error, "event consumer panicked");
+                }
+            }
+            Err(_) => {
+                tracing::warn!(grace = ?STOP_GRACE, "event consumer did not stop in time; aborting it");
+                task.abort();
+                let _ = task.await;
+            }
         }
     }
 

@@ -14,6 +14,7 @@
 //! (it could wait for itself); handlers that emit events write them to their outbox.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use futures::future::BoxFuture;
@@ -60,6 +61,7 @@ struct Inner {
     state: Mutex<Log>,
     /// Sequence number one past the newest event; consumers wait on it.
     head: watch::Sender<u64>,
+    next_consumer_id: AtomicU64,
 }
 
 struct Log {
@@ -71,8 +73,12 @@ struct Log {
 }
 
 struct Group {
-    /// Next sequence number to hand to a consumer.
+    /// Next new sequence number to hand to a consumer.
     cursor: u64,
+    /// Taken by consumers that ended before handling them: handed out again first.
+    redeliver: BTreeSet<u64>,
+    /// What each live consumer is handling, by consumer id.
+    in_flight: HashMap<u64, u64>,
     /// Sequence numbers handled out of order, above the watermark.
     handled_ahead: BTreeSet<u64>,
     progress: watch::Sender<Progress>,
@@ -104,6 +110,7 @@ impl InProcessBus {
                     dead_letters: Vec::new(),
                 }),
                 head: watch::Sender::new(0),
+                next_consumer_id: AtomicU64::new(0),
             }),
         }
     }
@@ -126,11 +133,15 @@ impl Log {
         self.base + self.events.len() as u64
     }
 
-    /// Drops events every group has taken, and the oldest beyond `max_retained`.
+    /// Drops events every group has handled, and the oldest beyond `max_retained`.
     fn trim(&mut self, max_retained: usize) {
-        let taken = self.groups.values().map(|g| g.cursor).min();
-        if let Some(taken) = taken {
-            while self.base < taken && !self.events.is_empty() {
+        let handled = self
+            .groups
+            .values()
+            .map(|g| g.progress.borrow().handled)
+            .min();
+        if let Some(handled) = handled {
+            while self.base < handled && !self.events.is_empty() {
                 self.events.pop_front();
                 self.base += 1;
             }
@@ -140,13 +151,14 @@ impl Log {
                 tracing::error!(event_id = %dropped.id, "in-process bus full: dropping oldest event");
             }
             self.base += 1;
+            let base = self.base;
             for group in self.groups.values_mut() {
-                if group.cursor < self.base {
-                    group.cursor = self.base;
-                    group
-                        .progress
-                        .send_modify(|p| p.handled = p.handled.max(self.base));
-                }
+                group.cursor = group.cursor.max(base);
+                group.redeliver.retain(|&seq| seq >= base);
+                group.handled_ahead.retain(|&seq| seq >= base);
+                group
+                    .progress
+                    .send_modify(|p| p.handled = p.handled.max(base));
             }
         }
     }
@@ -155,6 +167,8 @@ impl Log {
         let base = self.base;
         self.groups.entry(name.to_owned()).or_insert_with(|| Group {
             cursor: base,
+            redeliver: BTreeSet::new(),
+            in_flight: HashMap::new(),
             handled_ahead: BTreeSet::new(),
             progress: watch::Sender::new(Progress {
                 handled: base,
@@ -223,6 +237,7 @@ impl EventBus for InProcessBus {
             let (stop_tx, stop_rx) = watch::channel(false);
             let consumer = Consumer {
                 inner: self.inner.clone(),
+                id: self.inner.next_consumer_id.fetch_add(1, Ordering::Relaxed),
                 group: group.to_owned(),
                 name: consumer.to_owned(),
                 handler,
@@ -235,6 +250,7 @@ impl EventBus for InProcessBus {
 
 struct Consumer {
     inner: Arc<Inner>,
+    id: u64,
     group: String,
     name: String,
     handler: Arc<dyn EventHandler>,
@@ -253,7 +269,11 @@ impl Consumer {
             match self.take() {
                 Some((seq, event)) => {
                     self.deliver(&event).await;
-                    self.inner.lock().group_mut(&self.group).mark_handled(seq);
+                    let mut log = self.inner.lock();
+                    let group = log.group_mut(&self.group);
+                    group.in_flight.remove(&self.id);
+                    group.mark_handled(seq);
+                    log.trim(self.inner.settings.max_retained);
                 }
                 None => {
                     tokio::select! {
@@ -265,15 +285,26 @@ impl Consumer {
         }
     }
 
+    /// The next event for this consumer: one a departed consumer left unhandled, else the
+    /// next new one. Recorded as in flight until handled.
     fn take(&self) -> Option<(u64, Arc<EventEnvelope>)> {
         let mut log = self.inner.lock();
-        let base = log.base;
+        let (base, head) = (log.base, log.head());
         let group = log.group_mut(&self.group);
-        let seq = group.cursor.max(base);
-        let index = usize::try_from(seq - base).ok()?;
-        let event = log.events.get(index)?.clone();
-        log.group_mut(&self.group).cursor = seq + 1;
-        log.trim(self.inner.settings.max_retained);
+        let seq = match group.redeliver.pop_first() {
+            Some(seq) => seq,
+            None => {
+                let seq = group.cursor.max(base);
+                if seq >= head {
+                    return None;
+                }
+                group.cursor = seq + 1;
+                seq
+            }
+        };
+        group.in_flight.insert(self.id, seq);
+        // Events stay in the log until every group handled them, so `seq` is still there.
+        let event = log.events.get(usize::try_from(seq - base).ok()?)?.clone();
         Some((seq, event))
     }
 
@@ -290,16 +321,26 @@ impl Consumer {
     }
 }
 
-/// Keeps the group's live-consumer count right however the consumer task ends.
+/// However the consumer task ends (stopped, aborted, panicked): hands the event it was
+/// handling back to its group and keeps the live-consumer count right.
 struct ConsumerCount<'a>(&'a Consumer);
 
 impl Drop for ConsumerCount<'_> {
     fn drop(&mut self) {
-        self.0
-            .inner
-            .lock()
-            .group_mut(&self.0.group)
+        let consumer = self.0;
+        let mut log = consumer.inner.lock();
+        let group = log.group_mut(&consumer.group);
+        let unhandled = group.in_flight.remove(&consumer.id);
+        if let Some(seq) = unhandled {
+            group.redeliver.insert(seq);
+        }
+        group
             .progress
             .send_modify(|p| p.consumers = p.consumers.saturating_sub(1));
+        drop(log);
+        if unhandled.is_some() {
+            // Wake the group's other consumers to pick it up.
+            consumer.inner.head.send_modify(|_| {});
+        }
     }
 }

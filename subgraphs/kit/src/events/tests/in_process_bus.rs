@@ -181,3 +181,59 @@ async fn retention_for_an_absent_group_is_bounded() {
     assert_eq!(ids(&late.wait_for(3, LIMIT).await), ids(&events[2..]));
     sub.stop().await;
 }
+
+#[tokio::test]
+async fn an_event_left_by_a_killed_consumer_goes_to_another_consumer_of_its_group() {
+    let bus = InProcessBus::default();
+    let events = numbered_events(10);
+    let stuck_on = events[3].id;
+    // This consumer hangs on the fourth event, then is killed.
+    let taken = Arc::new(AtomicU32::new(0));
+    let counter = taken.clone();
+    let doomed = bus
+        .subscribe(
+            "audit",
+            "doomed",
+            handler_fn(move |event| {
+                let counter = counter.clone();
+                async move {
+                    if event.id == stuck_on {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                        std::future::pending::<()>().await;
+                    }
+                    Ok::<(), HandlerError>(())
+                }
+            }),
+        )
+        .await
+        .expect("subscribe");
+    let publishing = tokio::spawn({
+        let bus = bus.clone();
+        let events = events.clone();
+        async move { bus.publish(&events).await }
+    });
+    while taken.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let heir = Recorder::default();
+    let survivor = bus
+        .subscribe("audit", "heir", heir.handler())
+        .await
+        .expect("subscribe");
+    doomed.abort();
+    tokio::time::timeout(LIMIT, publishing)
+        .await
+        .expect("publish completes once every event is handled")
+        .expect("join")
+        .expect("publish");
+    let got = ids(&heir.seen());
+    assert!(
+        got.contains(&stuck_on),
+        "the abandoned event was redelivered"
+    );
+    assert!(
+        got.iter().all(|id| !ids(&events[..3]).contains(id)),
+        "handled events are not redelivered"
+    );
+    survivor.stop().await;
+}
