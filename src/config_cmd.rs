@@ -2,10 +2,13 @@
 use crate::cli::Loaded;
 
 pub fn print(loaded: &Loaded) -> anyhow::Result<()> {
-    // GATEWAY: print `gateway` typed with its defaults, through
-    // `kit::config::effective_yaml_with(.., [("gateway", serde_json::to_value(GatewayConfig))])`
-    // once the CLI depends on `router`.
-    let yaml = kit::config::effective_yaml(&loaded.config, &loaded.figment)?;
+    // `gateway` typed by the router, so every default it will use is shown.
+    let gateway = serde_json::to_value(crate::gateway_cmd::config(loaded)?)?;
+    let yaml = kit::config::effective_yaml_with(
+        &loaded.config,
+        &loaded.figment,
+        [("gateway".to_owned(), gateway)],
+    )?;
     print!("{yaml}");
     Ok(())
 }
