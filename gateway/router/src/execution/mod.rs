@@ -142,6 +142,7 @@ impl Run<'_, '_> {
             variables: RequestVariables {
                 usages: &fetch.variable_usages,
                 values: self.ctx.variables,
+                context: &[],
                 representations: None,
             },
         };
@@ -195,49 +196,37 @@ impl Run<'_, '_> {
         let Some(endpoint) = self.endpoint(fetch) else {
             return;
         };
-        // Representations, deduplicated; each remembers every position that asked for it.
-        let (representations, positions) = self.with_tree(|tree| {
-            let mut representations: Vec<JsonValue> = Vec::new();
-            let mut positions: Vec<Vec<Vec<PathSegment>>> = Vec::new();
-            let mut index_of: HashMap<JsonValue, usize> = HashMap::new();
-            for position in tree::collect_positions(tree, path) {
-                let Some(object) = tree::get(tree, &position) else {
-                    continue;
-                };
-                let Some(mut representation) =
-                    build_representation(object, &fetch.requires, self.ctx.types)
-                else {
-                    continue;
-                };
-                apply_rewrites(&mut representation, &fetch.input_rewrites, self.ctx.types);
-                match index_of.get(&representation) {
-                    Some(&i) => positions[i].push(position),
-                    None => {
-                        index_of.insert(representation.clone(), representations.len());
-                        representations.push(representation);
-                        positions.push(vec![position]);
-                    }
-                }
-            }
-            (representations, positions)
-        });
-        if representations.is_empty() {
-            return;
-        }
+        let batches = self.with_tree(|tree| collect_batches(tree, fetch, path, self.ctx.types));
+        // One request per batch: a single one unless `@fromContext` values differ.
+        join_all(
+            batches
+                .iter()
+                .map(|batch| self.send_batch(fetch, endpoint, batch)),
+        )
+        .await;
+    }
+
+    async fn send_batch(
+        &self,
+        fetch: &FetchNode,
+        endpoint: &SubgraphEndpoint,
+        batch: &EntityBatch,
+    ) {
         let request = SubgraphRequest {
             query: &fetch.operation,
             operation_name: fetch.operation_name.as_deref(),
             variables: RequestVariables {
                 usages: &fetch.variable_usages,
                 values: self.ctx.variables,
-                representations: Some(&representations),
+                context: &batch.context,
+                representations: Some(&batch.representations),
             },
         };
         let span = tracing::info_span!(
             "fetch",
             subgraph = %fetch.subgraph,
             kind = "entities",
-            representations = representations.len()
+            representations = batch.representations.len()
         );
         let result = self
             .ctx
@@ -250,6 +239,7 @@ impl Run<'_, '_> {
             )
             .instrument(span)
             .await;
+        let positions = &batch.positions;
         match result {
             Ok(response) => {
                 let entities = match response.data {
@@ -260,7 +250,7 @@ impl Run<'_, '_> {
                     _ => Vec::new(),
                 };
                 self.with_tree(|tree| {
-                    for (mut entity, at) in entities.into_iter().zip(&positions) {
+                    for (mut entity, at) in entities.into_iter().zip(positions) {
                         if !entity.is_object() {
                             continue;
                         }
@@ -277,7 +267,7 @@ impl Run<'_, '_> {
                     let remapped = error
                         .path
                         .as_deref()
-                        .and_then(|p| entity_error_paths(p, &positions));
+                        .and_then(|p| entity_error_paths(p, positions));
                     match remapped {
                         Some(paths) => {
                             for path in paths {
@@ -297,14 +287,94 @@ impl Run<'_, '_> {
                 tracing::warn!(subgraph = %fetch.subgraph, %error, "subgraph entity fetch failed");
                 let message = format!("HTTP fetch failed from '{}': {error}", fetch.subgraph);
                 let errors = positions
-                    .into_iter()
+                    .iter()
                     .flatten()
-                    .map(|position| failed(&message, &fetch.subgraph, Some(position)))
+                    .map(|position| failed(&message, &fetch.subgraph, Some(position.clone())))
                     .collect::<Vec<_>>();
                 self.push_errors(errors);
             }
         }
     }
+}
+
+/// The objects of one entity request: deduplicated representations, each with every
+/// position that asked for it, and the `@fromContext` variable values they share.
+#[derive(Debug, Default)]
+struct EntityBatch {
+    context: Vec<(String, JsonValue)>,
+    representations: Vec<JsonValue>,
+    positions: Vec<Vec<Vec<PathSegment>>>,
+    index_of: HashMap<JsonValue, usize>,
+}
+
+/// Collects the objects `path` designates into batches: one, unless the fetch has
+/// `context_inputs`, in which case objects are grouped by their tuple of context values.
+fn collect_batches(
+    tree: &JsonValue,
+    fetch: &FetchNode,
+    path: &[FlattenPathElement],
+    types: &PossibleTypes,
+) -> Vec<EntityBatch> {
+    let mut batches: Vec<EntityBatch> = Vec::new();
+    let mut batch_of: HashMap<Vec<JsonValue>, usize> = HashMap::new();
+    for position in tree::collect_positions(tree, path) {
+        let Some(object) = tree::get(tree, &position) else {
+            continue;
+        };
+        let Some(mut representation) = build_representation(object, &fetch.requires, types) else {
+            continue;
+        };
+        apply_rewrites(&mut representation, &fetch.input_rewrites, types);
+        let context: Vec<JsonValue> = fetch
+            .context_inputs
+            .iter()
+            .map(|input| context_value(tree, &position, input.up, &input.path))
+            .collect();
+        let batch_index = *batch_of.entry(context.clone()).or_insert_with(|| {
+            batches.push(EntityBatch {
+                context: fetch
+                    .context_inputs
+                    .iter()
+                    .zip(&context)
+                    .map(|(input, value)| (input.variable.clone(), value.clone()))
+                    .collect(),
+                ..EntityBatch::default()
+            });
+            batches.len() - 1
+        });
+        let batch = &mut batches[batch_index];
+        match batch.index_of.get(&representation) {
+            Some(&i) => batch.positions[i].push(position),
+            None => {
+                batch
+                    .index_of
+                    .insert(representation.clone(), batch.representations.len());
+                batch.representations.push(representation);
+                batch.positions.push(vec![position]);
+            }
+        }
+    }
+    batches
+}
+
+/// A `@fromContext` value: from the ancestor `up` segments above `position`, follow `path`;
+/// `null` when anything on the way is missing.
+fn context_value(
+    tree: &JsonValue,
+    position: &[PathSegment],
+    up: usize,
+    path: &[String],
+) -> JsonValue {
+    let Some(ancestor_len) = position.len().checked_sub(up) else {
+        return JsonValue::Null;
+    };
+    tree::get(tree, &position[..ancestor_len])
+        .and_then(|ancestor| {
+            path.iter()
+                .try_fold(ancestor, |v, key| v.as_object()?.get(key.as_str()))
+        })
+        .cloned()
+        .unwrap_or(JsonValue::Null)
 }
 
 fn failed(message: &str, subgraph: &str, path: Option<Vec<PathSegment>>) -> GraphqlError {
@@ -438,6 +508,88 @@ mod tests {
             ]
         );
         assert!(entity_error_paths(&[serde_json::json!("x")], &positions).is_none());
+    }
+
+    fn entity_fetch(context_inputs: Vec<federation::plan::ContextInput>) -> FetchNode {
+        use federation::plan::RequireSelection;
+        let field = |name: &str| RequireSelection::Field {
+            response_key: name.into(),
+            name: name.into(),
+            selections: Vec::new(),
+        };
+        FetchNode {
+            subgraph: "s".into(),
+            operation_kind: federation::plan::OperationKind::Query,
+            operation: "query($representations: [_Any!]!) { _entities(representations: $representations) { __typename } }".into(),
+            operation_name: None,
+            variable_usages: Vec::new(),
+            requires: vec![RequireSelection::InlineFragment {
+                type_condition: Some("T".into()),
+                selections: vec![field("__typename"), field("id")],
+            }],
+            input_rewrites: Vec::new(),
+            output_rewrites: Vec::new(),
+            context_inputs,
+        }
+    }
+
+    fn tree() -> JsonValue {
+        serde_json::from_value(serde_json::json!({"groups": [
+            {"lang": "en", "items": [{"__typename": "T", "id": "1"}, {"__typename": "T", "id": "2"}]},
+            {"lang": "fr", "items": [{"__typename": "T", "id": "1"}]},
+            {"lang": "en", "items": [{"__typename": "T", "id": "1"}, {"__typename": "U", "id": "9"}]}
+        ]}))
+        .expect("tree")
+    }
+
+    fn items_path() -> Vec<FlattenPathElement> {
+        vec![
+            FlattenPathElement::Field("groups".into()),
+            FlattenPathElement::List,
+            FlattenPathElement::Field("items".into()),
+            FlattenPathElement::List,
+        ]
+    }
+
+    #[test]
+    fn one_deduplicated_batch_without_context() {
+        let batches = collect_batches(
+            &tree(),
+            &entity_fetch(vec![]),
+            &items_path(),
+            &PossibleTypes::default(),
+        );
+        assert_eq!(batches.len(), 1);
+        assert_eq!(
+            batches[0].representations.len(),
+            2,
+            "T 1 twice, T 2 once; U skipped"
+        );
+        assert_eq!(batches[0].positions[0].len(), 3);
+    }
+
+    #[test]
+    fn context_values_split_batches() {
+        let input = federation::plan::ContextInput {
+            variable: "contextualArgument_1".into(),
+            type_name: "String".into(),
+            up: 2,
+            path: vec!["lang".into()],
+        };
+        let batches = collect_batches(
+            &tree(),
+            &entity_fetch(vec![input]),
+            &items_path(),
+            &PossibleTypes::default(),
+        );
+        assert_eq!(batches.len(), 2);
+        let en = &batches[0];
+        assert_eq!(en.context[0].0, "contextualArgument_1");
+        assert_eq!(en.context[0].1, JsonValue::from("en"));
+        assert_eq!(en.representations.len(), 2);
+        assert_eq!(en.positions[0].len(), 2, "T 1 under both `en` groups");
+        assert_eq!(batches[1].context[0].1, JsonValue::from("fr"));
+        assert_eq!(batches[1].representations.len(), 1);
     }
 
     #[test]

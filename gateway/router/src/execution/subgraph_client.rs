@@ -51,11 +51,13 @@ pub struct SubgraphRequest<'a> {
     pub variables: RequestVariables<'a>,
 }
 
-/// The forwarded client variables plus, for entity fetches, `representations`. Serialized
-/// by reference: no variables object is built per fetch.
+/// The forwarded client variables plus, for entity fetches, `@fromContext` values and
+/// `representations`. Serialized by reference: no variables object is built per fetch.
 pub struct RequestVariables<'a> {
     pub usages: &'a [String],
     pub values: &'a JsonMap,
+    /// `(variable, value)` filled from ancestors of the entities (`@fromContext`).
+    pub context: &'a [(String, JsonValue)],
     pub representations: Option<&'a [JsonValue]>,
 }
 
@@ -67,6 +69,9 @@ impl Serialize for RequestVariables<'_> {
             if let Some(value) = self.values.get(name.as_str()) {
                 map.serialize_entry(name, value)?;
             }
+        }
+        for (name, value) in self.context {
+            map.serialize_entry(name, value)?;
         }
         if let Some(representations) = self.representations {
             map.serialize_entry("representations", representations)?;
@@ -275,6 +280,7 @@ mod tests {
             variables: RequestVariables {
                 usages: &usages,
                 values: &values,
+                context: &[],
                 representations: Some(&reps),
             },
         };
