@@ -244,3 +244,88 @@ fn query_plan_prints_the_plan() {
     ]);
     assert!(!output.status.success());
 }
+
+/// `introspect_url`: the SDL a running subgraph serves composes to the committed supergraph.
+#[tokio::test]
+async fn compose_reads_a_running_subgraphs_sdl() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = crate::gateway::free_port();
+    let url = format!("http://127.0.0.1:{port}/graphql");
+    let mut child = crate::gateway::Running(
+        std::process::Command::new(env!("CARGO_BIN_EXE_platform"))
+            .args(["--env", "test", "subgraph", "audit"])
+            .current_dir(repo())
+            .env(
+                "PLATFORM__SUBGRAPHS__AUDIT__LISTEN",
+                format!("127.0.0.1:{port}"),
+            )
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start `platform subgraph audit`"),
+    );
+    let client = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let answered = client
+            .post(&url)
+            .json(&serde_json::json!({"query": "{ _service { sdl } }"}))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success());
+        if answered {
+            break;
+        }
+        if let Ok(Some(status)) = child.0.try_wait() {
+            panic!("the audit subgraph exited: {status}");
+        }
+        assert!(std::time::Instant::now() < deadline, "audit never answered");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    let identity = read(&repo().join("schema/identity.graphql"));
+    std::fs::write(dir.path().join("identity.graphql"), identity).expect("copy identity");
+    let manifest = dir.path().join("subgraphs.yaml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "subgraphs:\n\
+             - {{name: identity, routing_url: 'http://127.0.0.1:4001/graphql', schema: {{file: identity.graphql}}}}\n\
+             - {{name: audit, routing_url: 'http://127.0.0.1:4003/graphql', schema: {{introspect_url: '{url}'}}}}\n"
+        ),
+    )
+    .expect("write manifest");
+    let output_path = dir.path().join("supergraph.graphql");
+    let output = platform(&[
+        "schema",
+        "compose",
+        "--manifest",
+        arg(&manifest),
+        "--output",
+        arg(&output_path),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(read(&output_path) == read(&repo().join("schema/supergraph.graphql")));
+
+    // A subgraph that is down is named in the error.
+    drop(child);
+    let output = platform(&[
+        "schema",
+        "compose",
+        "--manifest",
+        arg(&manifest),
+        "--output",
+        arg(&output_path),
+    ]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("subgraph `audit`"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains(&format!("cannot reach {url}")),
+        "{}",
+        stderr(&output)
+    );
+}
