@@ -3,10 +3,14 @@
 //!
 //! Serves any valid Federation v2 supergraph; knows nothing of this platform's subgraphs.
 //!
-//! A request passes the stages in this order, one module each: [`http`] (edge, content
-//! negotiation) → [`pipeline`] (orchestration) → [`document`] (parse + validate, cached) →
-//! variable coercion → [`plan_cache`] → [`execution`] (fetches, merge) → [`shape`] (the
-//! client's response, null propagation, introspection).
+//! A request passes the stages in this order, one module each: [`http`] (edge: CORS, CSRF,
+//! content negotiation, batching) → [`auth`] (JWT) → [`rate_limit`] → [`pipeline`]
+//! (orchestration) → [`persisted`] (APQ, safelist) → [`limits`] (tokens) → [`document`]
+//! (parse + validate, cached) → variable coercion → [`limits`] (depth, aliases, cost) →
+//! [`auth::directives`] (remove unauthorized fields) → [`plan_cache`] → [`execution`]
+//! (fetches through [`resilience`]: breaker, retries, dedup, header rules) → [`shape`] (the
+//! client's response, null propagation, introspection). Edge configuration:
+//! `gateway/router/CONFIG.md`.
 pub mod auth;
 pub mod config;
 pub mod document;

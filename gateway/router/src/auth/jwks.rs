@@ -122,6 +122,23 @@ fn usable(jwk: &Jwk) -> Option<Key> {
     Some(Key { algorithms, key })
 }
 
+/// Fetches `remote` now, then every `interval` (never when zero), until the gateway that
+/// owns it is gone.
+pub async fn keep_fresh(remote: std::sync::Weak<RemoteJwks>, interval: Duration) {
+    loop {
+        {
+            let Some(remote) = remote.upgrade() else {
+                return;
+            };
+            remote.refresh().await;
+        }
+        if interval.is_zero() {
+            return;
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
 /// A JWKS behind a URL.
 pub struct RemoteJwks {
     url: Uri,

@@ -87,6 +87,14 @@ pub struct JwtProvider {
     /// Smallest interval between two JWKS refetches, in milliseconds.
     #[serde(default = "default_refetch_floor_ms")]
     pub refetch_floor_ms: u64,
+    /// Refetch the JWKS this often even without unknown `kid`s (so removed keys stop
+    /// verifying), in seconds; 0 turns it off.
+    #[serde(default = "default_refresh_interval_seconds")]
+    pub refresh_interval_seconds: u64,
+}
+
+fn default_refresh_interval_seconds() -> u64 {
+    300
 }
 
 fn default_algorithms() -> Vec<Algorithm> {
@@ -150,8 +158,10 @@ impl Authenticator {
                 let remote =
                     Arc::new(RemoteJwks::new(url, provider.refetch_floor_ms).map_err(error)?);
                 if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                    let remote = remote.clone();
-                    handle.spawn(async move { remote.refresh().await });
+                    handle.spawn(jwks::keep_fresh(
+                        Arc::downgrade(&remote),
+                        std::time::Duration::from_secs(provider.refresh_interval_seconds),
+                    ));
                 }
                 Keys::Remote(remote)
             } else {

@@ -27,6 +27,7 @@ fn provider(jwks_url: Option<String>, inline: Option<Json>) -> JwtProvider {
         audiences: vec!["gateway".to_string()],
         algorithms: vec![Algorithm::EdDSA],
         refetch_floor_ms: 0,
+        refresh_interval_seconds: 300,
     }
 }
 
@@ -451,4 +452,20 @@ async fn abstract_types_inline_fragments_and_interface_fields() {
     .await;
     assert!(body.get("errors").is_none(), "{body}");
     assert_eq!(body["data"]["media"][1]["title"], json!("Alien"));
+}
+
+#[tokio::test]
+async fn token_from_a_cookie_when_no_header() {
+    let key = TestKey::new("k1", 7);
+    let mut config = config_with(vec![provider(None, Some(jwks(&[&key])))]);
+    config.auth.jwt.cookie = Some("session".to_string());
+    let running = start(config, &secure_supergraph()).await;
+    let query = json!({"query": "{ me { birthDate } }"});
+    let token = key.sign(&claims(json!({})));
+    let cookie = format!("theme=dark; session={token}");
+    let (status, _, body) = post_with(&running, query.clone(), &[("cookie", &cookie)]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!({"data": {"me": {"birthDate": "1815-12-10"}}}));
+    let (status, _, _) = post_with(&running, query, &[("cookie", "session=not-a-token")]).await;
+    assert_eq!(status, 401);
 }
