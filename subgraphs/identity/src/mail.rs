@@ -170,3 +170,124 @@ pub fn reset_mail(to: &str, link_base: &str, token: &str, valid_minutes: u64) ->
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
+
+    use super::*;
+    use crate::config::SmtpConfig;
+
+    /// A minimal SMTP server on loopback: accepts one message and returns its envelope and data.
+    async fn fake_smtp() -> (u16, tokio::task::JoinHandle<(Vec<String>, String)>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let task = tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.expect("accept");
+            let (read, mut write) = socket.into_split();
+            let mut lines = BufReader::new(read).lines();
+            write.write_all(b"220 fake ESMTP\r\n").await.expect("greet");
+            let mut commands = Vec::new();
+            let mut data = String::new();
+            while let Some(line) = lines.next_line().await.expect("read") {
+                let verb = line
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_uppercase();
+                commands.push(line.clone());
+                let reply: &[u8] = match verb.as_str() {
+                    "EHLO" | "HELO" => b"250 fake\r\n",
+                    "DATA" => {
+                        write.write_all(b"354 go on\r\n").await.expect("354");
+                        while let Some(body) = lines.next_line().await.expect("data") {
+                            if body == "." {
+                                break;
+                            }
+                            data.push_str(&body);
+                            data.push('\n');
+                        }
+                        b"250 queued\r\n"
+                    }
+                    "QUIT" => {
+                        write.write_all(b"221 bye\r\n").await.expect("221");
+                        break;
+                    }
+                    _ => b"250 ok\r\n",
+                };
+                write.write_all(reply).await.expect("reply");
+                if verb == "DATA" {
+                    break;
+                }
+            }
+            (commands, data)
+        });
+        (port, task)
+    }
+
+    #[tokio::test]
+    async fn smtp_mailer_delivers_to_the_relay() {
+        let (port, server) = fake_smtp().await;
+        let config = MailConfig {
+            transport: MailTransport::Smtp,
+            from: "Platform <no-reply@example.org>".into(),
+            link_base_url: "http://localhost".into(),
+            smtp: Some(SmtpConfig {
+                host: "127.0.0.1".into(),
+                port: Some(port),
+                username: None,
+                password: None,
+                security: SmtpSecurity::None,
+            }),
+        };
+        let mailer = SmtpMailer::new(&config).expect("mailer");
+        mailer
+            .send(verification_mail(
+                "ada@example.org",
+                "http://app",
+                "TOKEN123",
+                24,
+            ))
+            .await
+            .expect("sent");
+        let (commands, data) = server.await.expect("server");
+        assert!(
+            commands
+                .iter()
+                .any(|c| c == "MAIL FROM:<no-reply@example.org>"),
+            "{commands:?}"
+        );
+        assert!(
+            commands.iter().any(|c| c == "RCPT TO:<ada@example.org>"),
+            "{commands:?}"
+        );
+        assert!(
+            data.contains("Subject: Verify your email address"),
+            "{data}"
+        );
+        assert!(data.contains("TOKEN123"), "{data}");
+    }
+
+    #[test]
+    fn smtp_needs_its_settings_and_valid_addresses() {
+        let mut config = MailConfig {
+            transport: MailTransport::Smtp,
+            ..MailConfig::default()
+        };
+        assert!(SmtpMailer::new(&config).is_err());
+        config.smtp = Some(SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: None,
+            username: None,
+            password: None,
+            security: SmtpSecurity::Starttls,
+        });
+        config.from = "not an address".into();
+        assert!(matches!(
+            SmtpMailer::new(&config),
+            Err(MailError::Address { .. })
+        ));
+    }
+}

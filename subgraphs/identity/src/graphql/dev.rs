@@ -28,8 +28,9 @@ impl DevMailQuery {
         &self,
         ctx: &Context<'_>,
         to: Option<String>,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(desc = "1 to 100; default 20")] first: Option<i32>,
     ) -> async_graphql::Result<Vec<DevMail>> {
+        let first = first.unwrap_or(20);
         if !(1..=100).contains(&first) {
             return Err(IdentityError::invalid("first", "must be between 1 and 100").to_graphql());
         }

@@ -12,3 +12,4 @@ mod registration;
 mod sessions;
 mod signing_keys;
 mod tokens;
+mod user_list;

@@ -96,6 +96,11 @@ pub async fn open_db(backend: Backend, dir: &tempfile::TempDir) -> Db {
 }
 
 pub async fn start_with(backend: Backend, config: IdentityConfig, development: bool) -> Server {
+    // Server-side logs (with causes of internal errors) show with `--nocapture`.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("warn")
+        .with_test_writer()
+        .try_init();
     let dir = tempfile::tempdir().expect("tempdir");
     let db = open_db(backend, &dir).await;
     try_start_on(db, dir, config, development)
