@@ -11,8 +11,9 @@
 //! - a field value may be `{"$byArgs": [{"args": {..}, "value": ..}]}` (picked by the field's
 //!   arguments), `{"$error": "message", "extensions": {..}}` (a field error), or
 //!   `{"$expr": [op, operand..]}` with op `add`, `mul`, `concat` or `get` and operands that
-//!   are literals or `.path.in.entity` (read from the entity, representation included: this
-//!   is how `@requires` inputs are proven to arrive).
+//!   are literals, `.path.in.entity` (read from the entity, representation included: this
+//!   is how `@requires` inputs are proven to arrive) or `$argument` (the field's argument,
+//!   e.g. a `@fromContext` value; `concat` skips nulls).
 //! - top-level `"$status": 500` makes the subgraph answer every request with that status;
 //!   `"$delayMs": n` makes it wait before answering.
 use std::collections::HashMap;
@@ -578,17 +579,22 @@ fn evaluate(raw: Json, owner: &Json, args: &Json) -> async_graphql::Result<Json>
         }));
     }
     if let Some(Json::Array(expr)) = map.get("$expr") {
-        return eval_expr(expr, owner);
+        return eval_expr(expr, owner, args);
     }
     Ok(raw)
 }
 
-fn eval_expr(expr: &[Json], entity: &Json) -> async_graphql::Result<Json> {
+fn eval_expr(expr: &[Json], entity: &Json, args: &Json) -> async_graphql::Result<Json> {
     let op = expr.first().and_then(Json::as_str).unwrap_or("");
     let operands = expr[1..]
         .iter()
-        .map(
-            |operand| match operand.as_str().and_then(|s| s.strip_prefix('.')) {
+        .map(|operand| {
+            let text = operand.as_str();
+            if let Some(arg) = text.and_then(|s| s.strip_prefix('$')) {
+                // `$name`: the field's argument (null when absent).
+                return Ok(args.get(arg).cloned().unwrap_or(Json::Null));
+            }
+            match text.and_then(|s| s.strip_prefix('.')) {
                 Some(path) => path
                     .split('.')
                     .try_fold(entity, |v, key| match (v, key.parse::<usize>()) {
@@ -603,8 +609,8 @@ fn eval_expr(expr: &[Json], entity: &Json) -> async_graphql::Result<Json> {
                         ))
                     }),
                 None => Ok(operand.clone()),
-            },
-        )
+            }
+        })
         .collect::<async_graphql::Result<Vec<_>>>()?;
     let numbers = || operands.iter().map(|v| v.as_f64().unwrap_or(0.0));
     let number = |n: f64| {
@@ -620,6 +626,7 @@ fn eval_expr(expr: &[Json], entity: &Json) -> async_graphql::Result<Json> {
         "concat" => Json::String(
             operands
                 .iter()
+                .filter(|v| !v.is_null())
                 .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
                 .collect(),
         ),
