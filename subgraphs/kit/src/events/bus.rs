@@ -23,6 +23,9 @@ pub enum BusError {
     /// relay retries) instead of accepting events nobody will ever read.
     #[error("no consumer group has subscribed to the in-process bus yet")]
     NoConsumerGroup,
+    /// A consumer group of the in-process bus has no live consumer to confirm the events.
+    #[error("consumer group `{group}` has no live consumer")]
+    ConsumerGone { group: String },
 }
 
 /// What a handler returns when it could not process an event; the bus retries, then

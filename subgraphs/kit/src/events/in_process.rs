@@ -4,11 +4,12 @@
 //! Events live in one in-memory log; each consumer group keeps a cursor into it. `publish`
 //! returns only once every group that has a live consumer has handled (or dead-lettered) the
 //! events, so the outbox relay marks rows sent only after they were consumed: a crash of the
-//! process before that leaves them unsent in the outbox, and nothing is lost. Before any group
-//! has subscribed, `publish` fails with [`BusError::NoConsumerGroup`], so the events stay in the
-//! outbox until a consumer exists (services starting in any order lose nothing). Events
-//! published while a known group has no live consumer stay in the log (bounded by
-//! `max_retained`) and are delivered when one subscribes again.
+//! process before that leaves them unsent in the outbox, and nothing is lost. For the same
+//! reason `publish` fails, and the events wait in the outbox, while no group has subscribed yet
+//! ([`BusError::NoConsumerGroup`]: services may start in any order) or while a known group has
+//! no live consumer, or loses its last one before handling them ([`BusError::ConsumerGone`]:
+//! shutdown). Events a group received but did not handle stay in its log (bounded by
+//! `max_retained`) for its next consumer.
 //!
 //! Because `publish` waits for the consumers, a handler must never publish to the bus directly
 //! (it could wait for itself); handlers that emit events write them to their outbox.
@@ -200,23 +201,40 @@ impl EventBus for InProcessBus {
                 if log.groups.is_empty() {
                     return Err(BusError::NoConsumerGroup);
                 }
+                // Accept only what every group can confirm: events for a group without a live
+                // consumer would exist only in memory, so they wait in the outbox instead.
+                if let Some((name, _)) = log
+                    .groups
+                    .iter()
+                    .find(|(_, g)| g.progress.borrow().consumers == 0)
+                {
+                    return Err(BusError::ConsumerGone {
+                        group: name.clone(),
+                    });
+                }
                 log.events.extend(events.iter().cloned().map(Arc::new));
                 let end = log.head();
                 let waits: Vec<_> = log
                     .groups
-                    .values()
-                    .filter(|g| g.progress.borrow().consumers > 0)
-                    .map(|g| g.progress.subscribe())
+                    .iter()
+                    .map(|(name, g)| (name.clone(), g.progress.subscribe()))
                     .collect();
                 log.trim(self.inner.settings.max_retained);
                 (end, waits)
             };
             self.inner.head.send_replace(end);
-            for progress in &mut waits {
-                // An error means the group was dropped: nothing left to wait for.
-                let _ = progress
+            for (group, progress) in &mut waits {
+                let confirmed = progress
                     .wait_for(|p| p.handled >= end || p.consumers == 0)
-                    .await;
+                    .await
+                    .is_ok_and(|p| p.handled >= end);
+                if !confirmed {
+                    // The group's last consumer stopped first: the relay keeps the events
+                    // unsent and publishes them again (the group deduplicates by id).
+                    return Err(BusError::ConsumerGone {
+                        group: group.clone(),
+                    });
+                }
             }
             Ok(())
         })

@@ -221,7 +221,10 @@ impl OutboxRelay {
                         .initial_backoff
                         .saturating_mul(2u32.saturating_pow(failures - 1))
                         .min(self.settings.max_backoff);
-                    if matches!(error, RelayError::Bus(BusError::NoConsumerGroup)) {
+                    if matches!(
+                        error,
+                        RelayError::Bus(BusError::NoConsumerGroup | BusError::ConsumerGone { .. })
+                    ) {
                         // Normal while the consuming services start; the events wait.
                         tracing::debug!(
                             schema = self.db.schema(),

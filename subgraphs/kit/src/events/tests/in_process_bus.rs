@@ -88,7 +88,7 @@ async fn publishing_before_any_group_exists_is_refused_so_the_outbox_keeps_the_e
 }
 
 #[tokio::test]
-async fn a_stopped_group_gets_what_it_missed_when_a_consumer_returns() {
+async fn a_group_without_a_live_consumer_refuses_events_until_one_returns() {
     let bus = InProcessBus::default();
     let first = Recorder::default();
     let sub = bus
@@ -99,17 +99,61 @@ async fn a_stopped_group_gets_what_it_missed_when_a_consumer_returns() {
     bus.publish(&events[..4]).await.expect("publish");
     sub.stop().await;
 
-    tokio::time::timeout(LIMIT, bus.publish(&events[4..]))
+    let refused = tokio::time::timeout(LIMIT, bus.publish(&events[4..]))
         .await
-        .expect("publish does not wait for a group without consumers")
-        .expect("publish");
+        .expect("publish does not wait for a group without consumers");
+    assert!(
+        matches!(&refused, Err(BusError::ConsumerGone { group }) if group == "audit"),
+        "{refused:?}"
+    );
     let second = Recorder::default();
     let sub = bus
         .subscribe("audit", "a", second.handler())
         .await
         .expect("subscribe");
-    assert_eq!(ids(&second.wait_for(6, LIMIT).await), ids(&events[4..]));
+    bus.publish(&events[4..]).await.expect("publish");
+    assert_eq!(ids(&second.seen()), ids(&events[4..]));
     assert_eq!(ids(&first.seen()), ids(&events[..4]));
+    sub.stop().await;
+}
+
+#[tokio::test]
+async fn a_consumer_stopping_mid_publish_fails_it_and_the_next_consumer_gets_the_rest() {
+    let bus = InProcessBus::default();
+    let first = Recorder::default();
+    let record = first.handler();
+    let slow = handler_fn(move |event| {
+        let record = record.clone();
+        async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            record.handle(&event).await
+        }
+    });
+    let sub = bus.subscribe("audit", "a", slow).await.expect("subscribe");
+    let events = numbered_events(10);
+    let publishing = tokio::spawn({
+        let (bus, events) = (bus.clone(), events.clone());
+        async move { bus.publish(&events).await }
+    });
+    first.wait_for(2, LIMIT).await;
+    sub.stop().await;
+    let result = publishing.await.expect("join");
+    assert!(
+        matches!(result, Err(BusError::ConsumerGone { .. })),
+        "unconfirmed events must not count as published: {result:?}"
+    );
+
+    let handled = first.seen().len();
+    assert!(handled < 10);
+    let second = Recorder::default();
+    let sub = bus
+        .subscribe("audit", "b", second.handler())
+        .await
+        .expect("subscribe");
+    let rest = second.wait_for(10 - handled, LIMIT).await;
+    let mut all = ids(&first.seen());
+    all.extend(ids(&rest));
+    assert_eq!(all, ids(&events), "nothing lost, nothing twice, in order");
     sub.stop().await;
 }
 
@@ -157,28 +201,6 @@ async fn a_failing_handler_is_retried_then_dead_lettered() {
     assert_eq!(dead[0].error, "storage is down");
     // The group moved on past the dead letter.
     assert_eq!(ids(&ok.seen()), vec![healthy.id]);
-    sub.stop().await;
-}
-
-#[tokio::test]
-async fn retention_for_an_absent_group_is_bounded() {
-    let bus = InProcessBus::new(InProcessSettings {
-        max_retained: 3,
-        ..InProcessSettings::default()
-    });
-    let gone = bus
-        .subscribe("audit", "a", Recorder::default().handler())
-        .await
-        .expect("subscribe");
-    gone.stop().await;
-    let events = numbered_events(5);
-    bus.publish(&events).await.expect("publish");
-    let late = Recorder::default();
-    let sub = bus
-        .subscribe("audit", "a", late.handler())
-        .await
-        .expect("subscribe");
-    assert_eq!(ids(&late.wait_for(3, LIMIT).await), ids(&events[2..]));
     sub.stop().await;
 }
 
