@@ -3,8 +3,8 @@
 //! Diesel checks queries against a concrete backend, so a body that must run on both is
 //! expanded twice, once with `conn: &mut PgConn` and once with `conn: &mut SqliteConn`. The
 //! body is an expression producing a future (usually `async move { … }`) whose output is
-//! `Result<T, DbError>`, or `Result<T, E>` with the `-> E` form, where `E: From<DbError>`
-//! (and, for `db_tx!`, `From<diesel::result::Error>`). The macro evaluates to that result.
+//! `Result<T, DbError>`, or `Result<T, E>` with the `-> E` form, where `E: From<DbError>`.
+//! The macro evaluates to that result.
 
 /// Runs a body on a pooled connection.
 ///
@@ -86,11 +86,40 @@ macro_rules! __db_body {
         let $conn: &mut $ty = $c;
         $body.await
     }};
-    (tx, $c:ident, $conn:ident, $ty:ty, $err:ty, $body:expr) => {
-        $crate::db::__private::AsyncConnection::transaction::<_, $err, _>(
-            $c,
-            async move |$conn: &mut $ty| $body.await,
-        )
-        .await
-    };
+    // Begin, run, then commit or roll back by hand rather than through
+    // `AsyncConnection::transaction`: its async-closure bound trips an incremental-compilation
+    // bug in rustc 1.95. If the future is dropped midway, the transaction manager is left
+    // mid-transaction and the pool discards the connection instead of reusing it.
+    (tx, $c:ident, $conn:ident, $ty:ty, $err:ty, $body:expr) => {{
+        type __Tm = <$ty as $crate::db::__private::AsyncConnection>::TransactionManager;
+        match <__Tm as $crate::db::__private::TransactionManager<$ty>>::begin_transaction($c).await {
+            ::core::result::Result::Err(e) => ::core::result::Result::Err(
+                <$err as ::core::convert::From<$crate::db::DbError>>::from($crate::db::DbError::from(e)),
+            ),
+            ::core::result::Result::Ok(()) => {
+                let __outcome: ::core::result::Result<_, $err> = {
+                    let $conn: &mut $ty = &mut *$c;
+                    $body.await
+                };
+                match __outcome {
+                    ::core::result::Result::Ok(value) => {
+                        match <__Tm as $crate::db::__private::TransactionManager<$ty>>::commit_transaction($c).await {
+                            ::core::result::Result::Ok(()) => ::core::result::Result::Ok(value),
+                            ::core::result::Result::Err(e) => ::core::result::Result::Err(
+                                <$err as ::core::convert::From<$crate::db::DbError>>::from($crate::db::DbError::from(e)),
+                            ),
+                        }
+                    }
+                    ::core::result::Result::Err(e) => {
+                        if let ::core::result::Result::Err(rollback) =
+                            <__Tm as $crate::db::__private::TransactionManager<$ty>>::rollback_transaction($c).await
+                        {
+                            $crate::db::__private::tracing::warn!(error = %rollback, "rollback failed");
+                        }
+                        ::core::result::Result::Err(e)
+                    }
+                }
+            }
+        }
+    }};
 }

@@ -51,7 +51,8 @@ pub mod prelude {
 /// Used by the macros; not part of the API.
 #[doc(hidden)]
 pub mod __private {
-    pub use diesel_async::AsyncConnection;
+    pub use diesel_async::{AsyncConnection, TransactionManager};
+    pub use tracing;
     pub type TxGuard<'a> = tokio::sync::MutexGuard<'a, ()>;
 }
 

@@ -147,3 +147,83 @@ fn otlp_provider(
         .with_resource(resource)
         .build())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use ::http::HeaderMap;
+    use axum::Router;
+    use axum::body::Bytes;
+    use axum::routing::post;
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+
+    use super::*;
+
+    #[test]
+    fn bad_log_levels_are_refused() {
+        assert!(parse_filter("info,kit=debug").is_ok());
+        assert!(matches!(
+            parse_filter("info,kit=loud"),
+            Err(TelemetryError::InvalidLevel { .. })
+        ));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn spans_export_over_otlp_and_continue_the_callers_trace() {
+        // A stand-in collector that hands over what it receives.
+        let (sent, mut received) = tokio::sync::mpsc::unbounded_channel::<(String, Bytes)>();
+        let collector = Router::new().route(
+            "/v1/traces",
+            post(move |headers: HeaderMap, body: Bytes| {
+                let content_type = headers
+                    .get(::http::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned();
+                let _ = sent.send((content_type, body));
+                async { "" }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let endpoint = format!("http://{}/v1/traces", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, collector).await });
+
+        let provider = otlp_provider(&endpoint, "kit-otlp-test").expect("exporter");
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")));
+        let caller = TraceContext::from_traceparent(
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        )
+        .expect("valid");
+        let exported = tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::info_span!("exported_request");
+            span.set_parent(caller.otel_parent())
+                .expect("otel layer installed");
+            let exported = TraceContext::from_otel_span(&span).expect("span is exported");
+            drop(span);
+            exported
+        });
+        assert_eq!(
+            exported.trace_id, caller.trace_id,
+            "joins the caller's trace"
+        );
+        assert_ne!(exported.span_id, caller.span_id, "as a new span");
+
+        let flushed = tokio::task::spawn_blocking(move || provider.shutdown())
+            .await
+            .expect("join");
+        flushed.expect("flush to the collector");
+        let (content_type, body) = tokio::time::timeout(Duration::from_secs(5), received.recv())
+            .await
+            .expect("the collector hears from us")
+            .expect("a request");
+        assert_eq!(content_type, "application/x-protobuf");
+        let contains = |needle: &[u8]| body.windows(needle.len()).any(|w| w == needle);
+        assert!(contains(b"exported_request"), "span name in the export");
+        assert!(contains(b"kit-otlp-test"), "service.name in the export");
+        assert!(contains(&caller.trace_id), "trace id in the export");
+    }
+}

@@ -277,3 +277,38 @@ async fn ping_fails_once_the_sqlite_file_is_gone() {
     let err = t.db.ping().await.expect_err("file gone");
     assert!(matches!(err, DbError::FileGone { .. }), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_transaction_leaves_nothing_behind() {
+    for t in TestDb::all().await {
+        t.db.migrate(&TEST_MIGRATIONS).await.expect("migrate");
+        let db = t.db.clone();
+        let cancelled = tokio::time::timeout(Duration::from_millis(200), async move {
+            kit::db_tx!(db, |conn| async move {
+                diesel::insert_into(notes::table)
+                    .values(&note("half", "never committed"))
+                    .execute(conn)
+                    .await?;
+                std::future::pending::<()>().await;
+                Ok(())
+            })
+        })
+        .await;
+        assert!(cancelled.is_err(), "the transaction was still running");
+        // The connection that was mid-transaction is not handed out again as is.
+        assert_eq!(count(&t.db).await, 0, "on {:?}", t.db);
+        insert(&t.db, note("after", "works"))
+            .await
+            .expect("insert after");
+        kit::db_tx!(t.db, |conn| async move {
+            diesel::insert_into(notes::table)
+                .values(&note("tx", "works"))
+                .execute(conn)
+                .await?;
+            Ok(())
+        })
+        .expect("transaction after");
+        assert_eq!(count(&t.db).await, 2);
+        t.cleanup().await;
+    }
+}
