@@ -134,19 +134,34 @@ impl RoleSource for AuthzRoles {
 /// user when authz revokes their `admin` role (`authz.role.revoked` with
 /// `data.revokeSessions: true`), so an ex-admin cannot refresh into new tokens. Idempotent.
 pub fn admin_revocation_handler(db: Db) -> Arc<dyn EventHandler> {
-    kit::events::handler_fn(move |event: EventEnvelope| {
-        let db = db.clone();
-        async move {
-            let revoke = event.event_type == permissions::events::AUTHZ_ROLE_REVOKED
-                && event.data["revokeSessions"] == serde_json::Value::Bool(true)
-                && event.subject.kind == "user";
-            if revoke {
-                let n = crate::store::sessions::revoke_user(&db, &event.subject.id, Vec::new())
-                    .await
-                    .map_err(|e| -> HandlerError { Box::new(e) })?;
-                tracing::info!(user_id = %event.subject.id, sessions = n, "admin revoked: sessions ended");
-            }
-            Ok(())
+    Arc::new(AdminRevocations { db })
+}
+
+struct AdminRevocations {
+    db: Db,
+}
+
+impl AdminRevocations {
+    async fn apply(&self, event: &EventEnvelope) -> Result<(), HandlerError> {
+        let revoke = event.event_type == permissions::events::AUTHZ_ROLE_REVOKED
+            && event.data["revokeSessions"] == serde_json::Value::Bool(true)
+            && event.subject.kind == "user";
+        if !revoke {
+            return Ok(());
         }
-    })
+        let user_id = &event.subject.id;
+        match crate::store::sessions::revoke_user(&self.db, user_id, Vec::new()).await {
+            Ok(n) => {
+                tracing::info!(%user_id, sessions = n, "admin revoked: sessions ended");
+                Ok(())
+            }
+            Err(e) => Err(Box::new(e)),
+        }
+    }
+}
+
+impl EventHandler for AdminRevocations {
+    fn handle<'a>(&'a self, event: &'a EventEnvelope) -> BoxFuture<'a, Result<(), HandlerError>> {
+        Box::pin(self.apply(event))
+    }
 }
