@@ -15,7 +15,8 @@
 //!   is how `@requires` inputs are proven to arrive) or `$argument` (the field's argument,
 //!   e.g. a `@fromContext` value; `concat` skips nulls).
 //! - top-level `"$status": 500` makes the subgraph answer every request with that status;
-//!   `"$delayMs": n` makes it wait before answering.
+//!   `"$delayMs": n` makes it wait before answering; `"$rawBody": "..."` makes it answer that
+//!   body (with `$status`, or 200) instead of executing.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -89,6 +90,7 @@ struct ServerState {
     calls: CallLog,
     status: Option<u16>,
     delay: Option<std::time::Duration>,
+    raw_body: Option<String>,
 }
 
 /// Starts a fixture subgraph on 127.0.0.1:0.
@@ -103,6 +105,10 @@ pub async fn start(
         .get("$delayMs")
         .and_then(Json::as_u64)
         .map(std::time::Duration::from_millis);
+    let raw_body = data
+        .get("$rawBody")
+        .and_then(Json::as_str)
+        .map(str::to_string);
     let schema = build_schema(sdl, data)?;
     let state = ServerState {
         name: name.to_string(),
@@ -110,6 +116,7 @@ pub async fn start(
         calls,
         status,
         delay,
+        raw_body,
     };
     let app = axum::Router::new()
         .route("/graphql", axum::routing::post(handle))
@@ -160,6 +167,13 @@ async fn handle(
     });
     if let Some(delay) = state.delay {
         tokio::time::sleep(delay).await;
+    }
+    if let Some(body) = state.raw_body {
+        let code = state
+            .status
+            .and_then(|s| StatusCode::from_u16(s).ok())
+            .unwrap_or(StatusCode::OK);
+        return (code, [("content-type", "application/json")], body).into_response();
     }
     if let Some(status) = state.status {
         let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
