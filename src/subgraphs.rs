@@ -14,7 +14,7 @@ use crate::cli::Loaded;
 
 // TODO(authz, blog): their crates export no service yet. When they do, add them to `run` and
 // `migrate` below and remove them from this list.
-pub const NOT_WIRED: [&str; 2] = ["authz", "blog"];
+pub const NOT_WIRED: [&str; 1] = ["blog"];
 
 /// What every service in the process shares.
 pub struct Shared {
@@ -60,6 +60,7 @@ pub async fn migrate_db(name: &str, db: &Db) -> anyhow::Result<Vec<String>> {
             applied
         }
         "audit" => audit::migrate(db).await?,
+        "authz" => authz::service::migrate(db).await?,
         other => anyhow::bail!("{other}: not wired into the platform CLI yet"),
     };
     Ok(applied)
@@ -80,13 +81,28 @@ pub async fn run(loaded: &Loaded, name: &str, shared: &Shared) -> anyhow::Result
     match name {
         "identity" => {
             let db = open_db(loaded, name, migrate).await?;
+            // Tokens carry authz's grants, fetched over HTTP with a service token.
+            let authz_config: authz::AuthzConfig = extract_section(&loaded.figment, "authz")?;
+            let roles = Arc::new(identity::authz_roles::AuthzRoles::new(
+                &authz_config.url_or(config.subgraphs.authz.listen),
+                &authz_config.service_audience,
+            )?);
             let options = identity::service::IdentityOptions {
                 config: extract_section(&loaded.figment, "identity")?,
                 development: config.env == Environment::Development,
-                // TODO(authz): roles and permissions in tokens come from authz once it exists.
-                roles: Arc::new(identity::NoRoles),
+                roles: roles.clone(),
             };
-            let app = identity::service::IdentityApp::start(db, options).await?;
+            let app = identity::service::IdentityApp::start(db.clone(), options).await?;
+            roles.attach(&app.identity);
+            // Revoking `admin` in authz ends the user's sessions here.
+            let revocations = shared
+                .bus
+                .subscribe(
+                    "identity",
+                    "identity",
+                    identity::authz_roles::admin_revocation_handler(db),
+                )
+                .await?;
             let listener = TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("identity: cannot listen on {listen}"))?;
@@ -98,6 +114,23 @@ pub async fn run(loaded: &Loaded, name: &str, shared: &Shared) -> anyhow::Result
                 DEFAULT_DRAIN_TIMEOUT,
             )
             .await?;
+            revocations.stop().await;
+            Ok(())
+        }
+        "authz" => {
+            let db = open_db(loaded, name, migrate).await?;
+            let identity_config: identity::IdentityConfig =
+                extract_section(&loaded.figment, "identity")?;
+            let authz_config: authz::AuthzConfig = extract_section(&loaded.figment, "authz")?;
+            let options = authz::service::AuthzOptions {
+                config: authz_config
+                    .with_bootstrap_admin(identity_config.bootstrap_admin.map(|a| a.email)),
+                auth: extract_section(&loaded.figment, "auth")?,
+                manifests: authz::Manifest::compiled(),
+                bus: Some(shared.bus.clone()),
+            };
+            let app = authz::service::AuthzApp::start(db, options).await?;
+            app.serve(listen, shared.shutdown.clone()).await?;
             Ok(())
         }
         "audit" => {
