@@ -151,8 +151,9 @@ impl SubgraphClient {
         let url_text = url.to_string();
         let subgraph = self.resilience.name(&url_text);
         let is_query = !request.query.trim_start().starts_with("mutation");
-        let breaker = self.resilience.breaker(&url_text);
-        let retry = &self.resilience.config.retry;
+        let breaker = self.resilience.breaker(&subgraph, &url_text);
+        let retry = self.resilience.retry(&subgraph);
+        let dedup = is_query && self.resilience.dedup_queries(&subgraph);
         let mut attempt = 0;
         let (status, bytes) = loop {
             if breaker.as_ref().is_some_and(|b| !b.admit()) {
@@ -166,7 +167,7 @@ impl SubgraphClient {
                 body.clone(),
                 timeout,
             );
-            let result = if is_query && self.resilience.config.dedup_queries {
+            let result = if dedup {
                 let key = dedup_key(&url_text, &headers, &body);
                 self.resilience
                     .dedup

@@ -5,7 +5,7 @@ pub mod breaker;
 pub mod dedup;
 pub mod headers;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,6 +21,8 @@ pub struct ResilienceConfig {
     pub circuit_breaker: BreakerConfig,
     /// Share one subgraph call between identical queries in flight at the same time.
     pub dedup_queries: bool,
+    /// Per-subgraph replacements of the settings above, by subgraph name.
+    pub subgraphs: BTreeMap<String, SubgraphResilience>,
 }
 
 impl Default for ResilienceConfig {
@@ -29,8 +31,18 @@ impl Default for ResilienceConfig {
             retry: RetryConfig::default(),
             circuit_breaker: BreakerConfig::default(),
             dedup_queries: true,
+            subgraphs: BTreeMap::new(),
         }
     }
+}
+
+/// What one subgraph does differently; absent keys keep the gateway-wide setting.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SubgraphResilience {
+    pub retry: Option<RetryConfig>,
+    pub circuit_breaker: Option<BreakerConfig>,
+    pub dedup_queries: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -104,18 +116,38 @@ impl Resilience {
         }
     }
 
-    /// The breaker of the subgraph at `url`; `None` when breakers are off.
-    pub fn breaker(&self, url: &str) -> Option<Arc<Breaker>> {
-        if !self.config.circuit_breaker.enabled {
+    fn overrides(&self, subgraph: &str) -> Option<&SubgraphResilience> {
+        self.config.subgraphs.get(subgraph)
+    }
+
+    /// The breaker of `subgraph` at `url`; `None` when its breaker is off.
+    pub fn breaker(&self, subgraph: &str, url: &str) -> Option<Arc<Breaker>> {
+        let config = self
+            .overrides(subgraph)
+            .and_then(|o| o.circuit_breaker.as_ref())
+            .unwrap_or(&self.config.circuit_breaker);
+        if !config.enabled {
             return None;
         }
         let mut breakers = self.breakers.lock().unwrap_or_else(|p| p.into_inner());
         Some(
             breakers
                 .entry(url.to_string())
-                .or_insert_with(|| Arc::new(Breaker::new(&self.config.circuit_breaker)))
+                .or_insert_with(|| Arc::new(Breaker::new(config)))
                 .clone(),
         )
+    }
+
+    pub fn retry(&self, subgraph: &str) -> &RetryConfig {
+        self.overrides(subgraph)
+            .and_then(|o| o.retry.as_ref())
+            .unwrap_or(&self.config.retry)
+    }
+
+    pub fn dedup_queries(&self, subgraph: &str) -> bool {
+        self.overrides(subgraph)
+            .and_then(|o| o.dedup_queries)
+            .unwrap_or(self.config.dedup_queries)
     }
 
     pub fn set_names(&self, names: impl IntoIterator<Item = (String, String)>) {

@@ -141,6 +141,22 @@ async fn queries_are_retried_and_mutations_are_not() {
     assert_eq!(body, json!({"data": {"me": {"name": "Ada"}}}));
     assert_eq!(accounts.hits(), 3);
 
+    // A per-subgraph override turns retries off for one subgraph only.
+    let strict = Flaky::default();
+    let mut config: GatewayConfig = serde_json::from_value(json!({
+        "resilience": {
+            "retry": {"attempts": 2, "base_delay_ms": 10},
+            "subgraphs": {"accounts": {"retry": {"attempts": 0}}}
+        }
+    }))
+    .expect("config");
+    config = with_subgraph(config, "accounts", strict.url().await);
+    let overridden = start(config, &shop_supergraph()).await;
+    strict.fail_next.store(1, Ordering::SeqCst);
+    let (_, body) = post(&overridden, json!({"query": ME})).await;
+    assert_eq!(code(&body), Some("SUBGRAPH_REQUEST_FAILED"), "{body}");
+    assert_eq!(strict.hits(), 1);
+
     products.down.store(true, Ordering::SeqCst);
     let (_, body) = post(
         &running,
