@@ -206,10 +206,43 @@ where
     let jwks = Router::new()
         .route("/.well-known/jwks.json", get(jwks))
         .with_state(keys);
-    kit::service::Service::new("identity", schema, db)
+    kit::service::Service::new("identity", schema, db.clone())
         .routes(jwks)
-        .request_data(verifier)
+        .request_data(LiveSessions { verifier, db })
         .into_router()
+}
+
+/// Identity's per-request seam: the kit's token verification, plus a check that the token's
+/// session was not ended (logout, password reset, refresh-token reuse). Other subgraphs
+/// accept an access token until it expires; identity, which holds the sessions, stops at once.
+struct LiveSessions {
+    verifier: TokenVerifier,
+    db: Db,
+}
+
+impl kit::service::RequestData for LiveSessions {
+    fn prepare<'a>(
+        &'a self,
+        parts: &'a http::request::Parts,
+        request: async_graphql::Request,
+    ) -> futures::future::BoxFuture<'a, Result<async_graphql::Request, kit::error::KitError>> {
+        Box::pin(async move {
+            let request = self.verifier.prepare(parts, request).await?;
+            let session = request
+                .data
+                .get(&std::any::TypeId::of::<kit::auth::AuthContext>())
+                .and_then(|data| data.downcast_ref::<kit::auth::AuthContext>())
+                .and_then(|auth| auth.session_id.clone());
+            if let Some(session) = session
+                && crate::store::sessions::family_revoked(&self.db, &session).await?
+            {
+                return Err(kit::error::KitError::Unauthenticated(
+                    "the session has ended; sign in again".into(),
+                ));
+            }
+            Ok(request)
+        })
+    }
 }
 
 /// Identity's public signing keys; verifiers cache them (see `kit::auth::JwksClient`).

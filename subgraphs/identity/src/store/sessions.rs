@@ -157,17 +157,17 @@ pub async fn revoke_user(
     })
 }
 
-/// Whether every token of a family is revoked (a logged-out session).
+/// Whether a session was ended: its family has tokens and all of them are revoked. A family
+/// with no rows (pruned after expiry) does not count as ended.
 pub async fn family_revoked(db: &Db, family_id: &str) -> Result<bool, DbError> {
     let family = family_id.to_owned();
     kit::db_run!(db, |conn| async move {
-        let live: i64 = rt::table
+        let revoked: Vec<bool> = rt::table
             .filter(rt::family_id.eq(&family))
-            .filter(rt::revoked.eq(false))
-            .count()
-            .get_result(conn)
+            .select(rt::revoked)
+            .load(conn)
             .await?;
-        Ok(live == 0)
+        Ok(!revoked.is_empty() && revoked.iter().all(|r| *r))
     })
 }
 

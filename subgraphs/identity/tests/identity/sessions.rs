@@ -57,6 +57,9 @@ async fn register_verify_login_refresh_logout(backend: Backend) {
     assert_eq!(error_of(&reuse).0, "UNAUTHENTICATED");
     let successor = server.gql(REFRESH, json!({ "t": refresh2 }), None).await;
     assert_eq!(error_of(&successor).0, "UNAUTHENTICATED");
+    // Identity also stops accepting the family's access tokens at once.
+    let revoked_access = server.gql(ME, json!({}), Some(&access2)).await;
+    assert_eq!(error_of(&revoked_access).0, "UNAUTHENTICATED");
 
     // A new login is a new family; logout of this session ends it.
     let (access3, refresh3) = server.login_ok("ada@example.org", PASSWORD).await;
@@ -66,6 +69,8 @@ async fn register_verify_login_refresh_logout(backend: Backend) {
     assert_eq!(logout["logout"], true);
     let after_logout = server.gql(REFRESH, json!({ "t": refresh3 }), None).await;
     assert_eq!(error_of(&after_logout).0, "UNAUTHENTICATED");
+    let me_after_logout = server.gql(ME, json!({}), Some(&access3)).await;
+    assert_eq!(error_of(&me_after_logout).0, "UNAUTHENTICATED");
 }
 
 async fn logout_all_sessions(backend: Backend) {
