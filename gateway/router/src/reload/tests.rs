@@ -238,3 +238,52 @@ async fn a_forced_reload_of_a_missing_file_is_an_error_and_changes_nothing() {
         Some(sha256_hex(&v1).as_str())
     );
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sighup_reloads_without_waiting_for_the_poll() {
+    use tokio::signal::unix::{SignalKind, signal};
+    // Installed before anything sends SIGHUP, so the signal can never take the default action
+    // (ending the test process); tokio keeps it installed for the process's lifetime.
+    let _installed = signal(SignalKind::hangup()).expect("install a SIGHUP handler");
+    let url = start_subgraph().await;
+    let v1 = supergraph(&url, "hello: String");
+    let v2 = supergraph(&url, "hello: String added: String");
+    let dir = std::env::temp_dir().join(format!(
+        "router-sighup-{}-{:?}",
+        std::process::id(),
+        std::time::SystemTime::now()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("supergraph.graphql");
+    std::fs::write(&path, &v1).expect("write v1");
+    let config = GatewayConfig::default();
+    let state = SupergraphState::from_sdl(&v1, &config).expect("v1 loads");
+    let gateway = Arc::new(Gateway::new(state, config));
+    // Polls once at start, then not for an hour: only SIGHUP can pick up v2.
+    let watcher = SupergraphWatcher::new(gateway.clone(), &path, &v1)
+        .with_interval(Duration::from_secs(3600));
+    let mut outcomes = watcher.subscribe();
+    tokio::spawn(watcher.run(std::future::pending()));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    replace(&path, &v2);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        gateway.supergraph().sha256.as_deref(),
+        Some(sha256_hex(&v1).as_str()),
+        "nothing polls in between"
+    );
+    let sent = std::process::Command::new("kill")
+        .args(["-HUP", &std::process::id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success());
+    let v2_hash = sha256_hex(&v2);
+    wait_for(
+        &mut outcomes,
+        |o| matches!(o, ReloadOutcome::Serving { sha256 } if *sha256 == v2_hash),
+    )
+    .await;
+    assert_eq!(gateway.supergraph().sha256, Some(v2_hash));
+    let _ = std::fs::remove_dir_all(&dir);
+}
