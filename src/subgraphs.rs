@@ -92,8 +92,10 @@ pub async fn run(loaded: &Loaded, name: &str, shared: &Shared) -> anyhow::Result
                 development: config.env == Environment::Development,
                 roles: roles.clone(),
             };
-            let app = identity::service::IdentityApp::start(db.clone(), options).await?;
+            let mut app = identity::service::IdentityApp::start(db.clone(), options).await?;
             roles.attach(&app.identity);
+            // identity's platform.user.* events go from its outbox to the shared bus (audit).
+            app.relay_events(shared.bus.clone());
             // Revoking `admin` in authz ends the user's sessions here.
             let revocations = shared
                 .bus
@@ -107,15 +109,16 @@ pub async fn run(loaded: &Loaded, name: &str, shared: &Shared) -> anyhow::Result
                 .await
                 .with_context(|| format!("identity: cannot listen on {listen}"))?;
             tracing::info!(service = "identity", %listen, "listening");
-            serve_router(
+            let served = serve_router(
                 listener,
                 app.router(),
                 shared.shutdown.clone(),
                 DEFAULT_DRAIN_TIMEOUT,
             )
-            .await?;
+            .await;
             revocations.stop().await;
-            Ok(())
+            app.stop_relay().await;
+            Ok(served?)
         }
         "authz" => {
             let db = open_db(loaded, name, migrate).await?;
