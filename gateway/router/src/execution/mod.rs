@@ -169,7 +169,7 @@ impl Run<'_, '_> {
                     .into_iter()
                     .map(|e| {
                         let path = e.path.as_deref().map(json_path);
-                        subgraph_error(e, &fetch.subgraph, path)
+                        subgraph_error(&e, &fetch.subgraph, path)
                     })
                     .collect::<Vec<_>>();
                 self.push_errors(errors);
@@ -271,14 +271,10 @@ impl Run<'_, '_> {
                     match remapped {
                         Some(paths) => {
                             for path in paths {
-                                errors.push(subgraph_error_ref(
-                                    &error,
-                                    &fetch.subgraph,
-                                    Some(path),
-                                ));
+                                errors.push(subgraph_error(&error, &fetch.subgraph, Some(path)));
                             }
                         }
-                        None => errors.push(subgraph_error(error, &fetch.subgraph, None)),
+                        None => errors.push(subgraph_error(&error, &fetch.subgraph, None)),
                     }
                 }
                 self.push_errors(errors);
@@ -384,22 +380,9 @@ fn failed(message: &str, subgraph: &str, path: Option<Vec<PathSegment>>) -> Grap
     error
 }
 
+/// A subgraph's error as the client sees it: message and extensions kept, `serviceName`
+/// added, the path in client terms; the subgraph's `locations` mean nothing to the client.
 fn subgraph_error(
-    error: SubgraphError,
-    subgraph: &str,
-    path: Option<Vec<PathSegment>>,
-) -> GraphqlError {
-    let mut extensions = error.extensions.unwrap_or_default();
-    extensions.insert("serviceName", subgraph.into());
-    GraphqlError {
-        message: error.message,
-        locations: Vec::new(),
-        path,
-        extensions,
-    }
-}
-
-fn subgraph_error_ref(
     error: &SubgraphError,
     subgraph: &str,
     path: Option<Vec<PathSegment>>,
