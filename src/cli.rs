@@ -65,6 +65,9 @@ enum Command {
     /// The schema workflow: print subgraph SDLs, compose the supergraph, check changes.
     #[command(subcommand)]
     Schema(crate::schema_cmd::SchemaCommand),
+    /// Generate a module (`new subgraph <name>`), or remove one (`--remove`).
+    #[command(subcommand)]
+    New(crate::new_cmd::NewCommand),
 }
 
 /// Everything a command needs from the configuration.
@@ -83,7 +86,9 @@ impl Cli {
                 crate::dev::run(&loaded, None).await
             }
             Command::Subgraph { name } => {
-                crate::subgraphs::check_name(&name)?;
+                if crate::modules::find(&name).is_none() {
+                    crate::subgraphs::check_name(&name)?;
+                }
                 let _telemetry = init_telemetry(&loaded)?;
                 crate::dev::run(&loaded, Some(&name)).await
             }
@@ -102,6 +107,7 @@ impl Cli {
                 operation_name,
             } => crate::gateway_cmd::query_plan(&supergraph, &query, operation_name.as_deref()),
             Command::Schema(command) => crate::schema_cmd::run(command).await,
+            Command::New(command) => crate::new_cmd::run(command),
         }
     }
 

@@ -37,6 +37,17 @@ pub async fn run(loaded: &Loaded, only: Option<&str>) -> anyhow::Result<()> {
             (name, result)
         });
     }
+    // Modules made by `platform new subgraph` (src/modules.rs).
+    for module in crate::modules::MODULES
+        .iter()
+        .filter(|m| only.is_none_or(|only| only == m.name))
+    {
+        let (loaded, bus, shutdown) = (loaded.clone(), shared.bus.clone(), shared.shutdown.clone());
+        services.spawn(async move {
+            let result = crate::modules::run(module, &loaded, bus, shutdown).await;
+            (module.name, result)
+        });
+    }
     // `platform dev` fronts the subgraphs with the gateway; `platform subgraph <name>` does not.
     if only.is_none() {
         let (loaded, shutdown) = (loaded.clone(), shared.shutdown.clone());

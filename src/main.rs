@@ -6,6 +6,8 @@ mod config_cmd;
 mod dev;
 mod gateway_cmd;
 mod migrate;
+mod modules;
+mod new_cmd;
 mod schema_cmd;
 mod subgraphs;
 
