@@ -116,6 +116,9 @@ pub async fn run(command: SchemaCommand) -> anyhow::Result<()> {
 
 /// A subgraph's federation SDL, printed by its crate from the code.
 pub fn subgraph_sdl(name: &str) -> anyhow::Result<String> {
+    if let Some(module) = crate::modules::find(name) {
+        return Ok((module.sdl)());
+    }
     crate::subgraphs::check_name(name)?;
     match name {
         "identity" => Ok(identity::graphql::sdl()),
