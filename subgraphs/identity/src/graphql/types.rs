@@ -26,7 +26,7 @@ impl User {
     }
 }
 
-#[Object(extends = false)]
+#[Object]
 impl User {
     async fn id(&self) -> ID {
         ID(self.row.id.clone())
