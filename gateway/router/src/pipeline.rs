@@ -309,13 +309,18 @@ impl Gateway {
             .headers
             .apply(&meta.headers, meta.claims.as_ref());
         let mut executed = OUTGOING.scope(outgoing, execute_plan(&context, plan)).await;
+        let removed: Vec<_> = authorized
+            .errors
+            .iter()
+            .filter_map(|e| e.path.clone())
+            .collect();
         if !authorized.errors.is_empty() {
             let mut errors = authorized.errors;
             errors.append(&mut executed.errors);
             executed.errors = errors;
         }
 
-        let shaped = shape(
+        let mut shaped = shape(
             &ShapeInput {
                 schema: &state.api_schema,
                 implementers: &state.implementers,
@@ -327,6 +332,11 @@ impl Gateway {
             &executed.data,
             executed.errors,
         );
+        if !removed.is_empty() {
+            shaped
+                .errors
+                .retain(|e| !crate::auth::directives::explains_null(&removed, e));
+        }
         let mut extensions = JsonMap::new();
         if self.config.expose_query_plan
             && let Ok(plan) = serde_json::to_value(plan)

@@ -66,6 +66,23 @@ pub fn authorize(
     }
 }
 
+/// Whether `error` is the shaper's null-in-non-null report for a field the authorization
+/// stage removed: same path, a list index standing for each `@`. The removal error already
+/// explains that null.
+pub fn explains_null(removed: &[Vec<PathSegment>], error: &GraphqlError) -> bool {
+    let Some(path) = &error.path else {
+        return false;
+    };
+    error.code().is_none()
+        && removed.iter().any(|r| {
+            r.len() == path.len()
+                && r.iter().zip(path).all(|(r, p)| match (r, p) {
+                    (PathSegment::Key(k), PathSegment::Index(_)) => k == "@",
+                    (r, p) => r == p,
+                })
+        })
+}
+
 struct Walk<'a> {
     schema: &'a Valid<Schema>,
     facts: &'a DirectiveFacts,

@@ -469,3 +469,44 @@ async fn token_from_a_cookie_when_no_header() {
     let (status, _, _) = post_with(&running, query, &[("cookie", "session=not-a-token")]).await;
     assert_eq!(status, 401);
 }
+
+#[tokio::test]
+async fn removed_non_null_fields_inside_lists_report_once() {
+    let key = TestKey::new("k1", 7);
+    let running = start(
+        config_with(vec![provider(None, Some(jwks(&[&key])))]),
+        &secure_supergraph(),
+    )
+    .await;
+    let query = "{ topProducts(first: 1) { reviews { id author { numberOfReviews } } } }";
+    let (status, body) = post(&running, json!({"query": query})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["data"]["topProducts"][0]["reviews"],
+        json!([{"id": "r1", "author": null}, {"id": "r4", "author": null}])
+    );
+    let errors = body["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{body}");
+    assert_eq!(
+        errors[0]["path"],
+        json!([
+            "topProducts",
+            "@",
+            "reviews",
+            "@",
+            "author",
+            "numberOfReviews"
+        ])
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_edge_config_fails_closed() {
+    let mut config = GatewayConfig::default();
+    config.persisted.safelist = Some(std::path::PathBuf::from("/nonexistent/safelist.json"));
+    assert!(router::edge::Edge::new(&config).is_err());
+    let running = start(config, &shop_supergraph()).await;
+    let (status, body) = post(&running, json!({"query": "{ me { name } }"})).await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(call_count(&running), 0);
+}
