@@ -244,11 +244,33 @@ impl Run<'_, '_> {
             Ok(response) => {
                 let entities = match response.data {
                     Some(JsonValue::Object(mut data)) => match data.remove("_entities") {
-                        Some(JsonValue::Array(entities)) => entities,
-                        _ => Vec::new(),
+                        Some(JsonValue::Array(entities)) => Some(entities),
+                        _ => None,
                     },
-                    _ => Vec::new(),
+                    _ => None,
                 };
+                // One entity per representation, in order; anything else leaves the
+                // positions without an answer: say so on each (unless errors explain it).
+                let answered = entities.as_ref().map_or(0, Vec::len);
+                if answered != positions.len() && (entities.is_some() || response.errors.is_empty())
+                {
+                    let message = format!(
+                        "subgraph '{}' answered {answered} entities for {} representations",
+                        fetch.subgraph,
+                        positions.len()
+                    );
+                    self.push_errors(
+                        positions
+                            .iter()
+                            .skip(answered)
+                            .flatten()
+                            .map(|position| {
+                                failed(&message, &fetch.subgraph, Some(position.clone()))
+                            })
+                            .collect::<Vec<_>>(),
+                    );
+                }
+                let entities = entities.unwrap_or_default();
                 self.with_tree(|tree| {
                     for (mut entity, at) in entities.into_iter().zip(positions) {
                         if !entity.is_object() {

@@ -188,3 +188,83 @@ async fn a_plan_naming_an_unknown_subgraph_is_an_internal_error() {
     );
     assert!(calls.lock().expect("calls").is_empty());
 }
+
+/// A hand-written subgraph that answers every request with `body`.
+async fn canned_subgraph(body: &'static str) -> String {
+    let app = axum::Router::new().route(
+        "/graphql",
+        axum::routing::post(move || async move { ([("content-type", "application/json")], body) }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}/graphql")
+}
+
+#[tokio::test]
+async fn too_few_entities_is_reported_on_the_unanswered_positions() {
+    let mut entities = fetch(
+        "short",
+        "query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { name } } }",
+    );
+    entities.requires = vec![RequireSelection::InlineFragment {
+        type_condition: Some("Product".into()),
+        selections: vec![field("__typename"), field("upc")],
+    }];
+    let plan = QueryPlan {
+        node: Some(PlanNode::Sequence {
+            nodes: vec![
+                PlanNode::Fetch(Box::new(fetch(
+                    "root",
+                    "{ topProducts { __typename upc } }",
+                ))),
+                PlanNode::Flatten(FlattenNode {
+                    path: vec![
+                        FlattenPathElement::Field("topProducts".into()),
+                        FlattenPathElement::List,
+                    ],
+                    node: Box::new(PlanNode::Fetch(Box::new(entities))),
+                }),
+            ],
+        }),
+    };
+    let root = canned_subgraph(
+        r#"{"data":{"topProducts":[{"__typename":"Product","upc":"1"},{"__typename":"Product","upc":"2"}]}}"#,
+    )
+    .await;
+    let short = canned_subgraph(r#"{"data":{"_entities":[{"name":"Table"}]}}"#).await;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/bases/shop");
+    let sdl = std::fs::read_to_string(dir.join("supergraph.graphql")).expect("supergraph");
+    let api = federation::Supergraph::parse(&sdl)
+        .expect("supergraph")
+        .api_schema()
+        .clone();
+    let config = GatewayConfig::default();
+    let state = SupergraphState::new(
+        api,
+        [("root".to_string(), root), ("short".to_string(), short)],
+        Box::new(FixedPlan(plan)),
+        &config,
+    )
+    .expect("state");
+    let gateway = Gateway::new(state, config);
+    let response = run(&gateway, "{ topProducts { name } }", json!({})).await;
+    assert_eq!(
+        response["data"],
+        json!({"topProducts": [{"name": "Table"}, {"name": null}]})
+    );
+    assert_eq!(
+        response["errors"].as_array().map(Vec::len),
+        Some(1),
+        "{response}"
+    );
+    assert_eq!(response["errors"][0]["path"], json!(["topProducts", 1]));
+    assert_eq!(
+        response["errors"][0]["extensions"]["code"],
+        json!("SUBGRAPH_REQUEST_FAILED")
+    );
+}
