@@ -5,6 +5,7 @@
 mod auth;
 mod browser;
 mod limits;
+mod metrics;
 mod persisted;
 mod rate_limit;
 mod resilience;
