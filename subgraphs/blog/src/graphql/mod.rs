@@ -61,6 +61,16 @@ impl<T> IntoGraphql<T> for Result<T, BlogError> {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn committed_sdl_matches_the_code() {
+        let committed = include_str!("../../../../schema/blog.graphql");
+        assert_eq!(
+            committed.trim_end(),
+            super::sdl().trim_end(),
+            "schema/blog.graphql is stale: `cargo run -- schema print blog > schema/blog.graphql`"
+        );
+    }
+
+    #[test]
     fn sdl_extends_user_and_marks_guarded_fields_with_required_scopes() {
         let sdl = super::sdl();
         assert!(sdl.contains(r#"type User @key(fields: "id")"#), "{sdl}");
