@@ -365,7 +365,25 @@ pub fn generate(root: &Path, name: &str) -> anyhow::Result<u16> {
     write(&manifest_path, &manifest)?;
     write(&registry_path, &registry)?;
     write(&subgraphs_path, &subgraphs)?;
+    format_sources(root, name);
     Ok(port)
+}
+
+/// Line widths depend on the name, so the generated Rust is formatted after filling in. A
+/// missing `rustfmt` only leaves the files unformatted.
+fn format_sources(root: &Path, name: &str) {
+    let files: Vec<PathBuf> = TEMPLATES
+        .iter()
+        .map(|(path, _)| root.join(path.replace("{name}", name)))
+        .filter(|path| path.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    let status = std::process::Command::new("rustfmt")
+        .args(["--edition", "2024"])
+        .args(&files)
+        .status();
+    if !status.is_ok_and(|s| s.success()) {
+        eprintln!("warning: rustfmt did not format subgraphs/{name}; run `cargo fmt -p {name}`");
+    }
 }
 
 /// The three lines a module adds to the root manifest.

@@ -93,6 +93,10 @@ fn generate_adds_one_line_per_registry_and_remove_takes_them_back() {
     let graphql = read(&root.join("subgraphs/shop/src/graphql.rs")).expect("graphql.rs");
     assert!(graphql.contains("RequirePermission(permissions::SHOP_ITEM_CREATE)"));
     assert!(!graphql.contains("{{"), "every placeholder is filled");
+    assert!(
+        graphql.contains("    async fn create_shop_item("),
+        "formatted: {graphql}"
+    );
     let migrations: Vec<_> = std::fs::read_dir(root.join("migrations/shop/sqlite"))
         .expect("sqlite migrations")
         .collect();
