@@ -43,7 +43,7 @@ impl UserQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<UserFilterInput>,
-        #[graphql(desc = "1 to 100; default 20")] first: Option<i32>,
+        #[graphql(default = 20)] first: i32,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, User>> {
         let identity = identity(ctx)?;
@@ -58,12 +58,7 @@ impl UserQuery {
             disabled: filter.disabled,
         };
         let page = identity
-            .users(
-                &filter,
-                first.unwrap_or(20),
-                after.as_deref(),
-                &request_meta(ctx),
-            )
+            .users(&filter, first, after.as_deref(), &request_meta(ctx))
             .await
             .gql()?;
         let mut connection = Connection::new(after.is_some(), page.has_next);

@@ -6,7 +6,7 @@ use crate::support::{Backend, Server, error_of, start};
 
 on_both_backends!(users_are_paginated_and_filtered_for_readers);
 
-const USERS: &str = "query($f: UserFilterInput, $first: Int, $after: String) {
+const USERS: &str = "query($f: UserFilterInput, $first: Int! = 20, $after: String) {
     users(filter: $f, first: $first, after: $after) {
         edges { cursor node { username email } }
         pageInfo { hasNextPage hasPreviousPage endCursor }
