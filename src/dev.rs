@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use kit::events::{InProcessBus, InProcessSettings};
+use kit::events::EventsConfig;
 use tokio::task::JoinSet;
 
 use crate::cli::Loaded;
@@ -11,9 +11,14 @@ use crate::subgraphs::{self, NOT_WIRED, Shared};
 
 /// Runs `only` (one subgraph) or every wired subgraph until shutdown.
 pub async fn run(loaded: &Loaded, only: Option<&str>) -> anyhow::Result<()> {
+    // The `events` section picks the bus: in-process (the embedded default) or Redis Streams.
+    let events: EventsConfig = kit::config::extract_section(&loaded.figment, "events")?;
+    let bus = events
+        .connect()
+        .await
+        .context("cannot set up the event bus")?;
     let shared = Arc::new(Shared {
-        // TODO(events): Redis Streams when configured; in-process is the embedded default.
-        bus: Arc::new(InProcessBus::new(InProcessSettings::default())),
+        bus,
         shutdown: kit::service::shutdown_on_signal(),
     });
     let loaded = Arc::new(loaded.clone());
