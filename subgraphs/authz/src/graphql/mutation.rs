@@ -7,6 +7,7 @@ use permissions::{
 
 use super::types::Role;
 use super::{actor, authz, gql};
+use crate::errors::AuthzError;
 
 #[derive(InputObject)]
 pub struct CreateRoleInput {
@@ -93,8 +94,8 @@ impl Mutation {
         gql(authz(ctx)?.revoke(&role_id, &permission, &actor(ctx)).await).map(Role)
     }
 
-    /// Assigns a role, optionally until `expiresAt` (unix milliseconds). The user's tokens
-    /// carry it from their next login or refresh.
+    /// Assigns a role, optionally until `expiresAt` (RFC 3339). The user's tokens carry it
+    /// from their next login or refresh.
     #[graphql(
         guard = "RequirePermission(AUTHZ_ROLE_ASSIGN)",
         requires_scopes = "authz.role.assign"
@@ -104,8 +105,9 @@ impl Mutation {
         ctx: &Context<'_>,
         user_id: ID,
         role_id: ID,
-        expires_at: Option<i64>,
+        expires_at: Option<String>,
     ) -> async_graphql::Result<Role> {
+        let expires_at = gql(expires_at.as_deref().map(parse_rfc3339).transpose())?;
         let role = authz(ctx)?
             .assign(&user_id, &role_id, expires_at, &actor(ctx))
             .await;
@@ -129,4 +131,11 @@ impl Mutation {
             .revoke_role(&user_id, &role_id, &actor(ctx))
             .await)
     }
+}
+
+/// Unix milliseconds of an RFC 3339 timestamp.
+fn parse_rfc3339(value: &str) -> Result<i64, AuthzError> {
+    time::OffsetDateTime::parse(value.trim(), &time::format_description::well_known::Rfc3339)
+        .map(kit::events::unix_millis)
+        .map_err(|_| AuthzError::invalid("expiresAt must be an RFC 3339 timestamp"))
 }

@@ -24,8 +24,8 @@ async fn expired_assignments_stop_granting(backend: Backend) {
             Some(&admin),
         )
         .await;
-    let past = kit::events::unix_millis(time::OffsetDateTime::now_utc()) - 1;
-    let assign = "mutation($u: ID!, $r: ID!, $e: Int) { assignRole(userId: $u, roleId: $r, expiresAt: $e) { id } }";
+    let past = support::rfc3339_in(-1_000);
+    let assign = "mutation($u: ID!, $r: ID!, $e: String) { assignRole(userId: $u, roleId: $r, expiresAt: $e) { id } }";
     let body = platform
         .authz(
             assign,
@@ -35,7 +35,16 @@ async fn expired_assignments_stop_granting(backend: Backend) {
         .await;
     assert_eq!(support::error_code(&body), "BAD_USER_INPUT");
 
-    let expires = kit::events::unix_millis(time::OffsetDateTime::now_utc()) + 1_500;
+    let body = platform
+        .authz(
+            assign,
+            json!({ "u": user, "r": role, "e": "tomorrow" }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(support::error_code(&body), "BAD_USER_INPUT");
+
+    let expires = support::rfc3339_in(1_500);
     platform
         .authz_ok(
             assign,

@@ -6,7 +6,7 @@ use crate::on_both_backends;
 use crate::support::{self, Backend};
 
 const REVOKE: &str = "mutation($u: ID!, $r: ID!) { revokeRole(userId: $u, roleId: $r) }";
-const ASSIGN: &str = "mutation($u: ID!, $r: ID!, $e: Int) { assignRole(userId: $u, roleId: $r, expiresAt: $e) { id } }";
+const ASSIGN: &str = "mutation($u: ID!, $r: ID!, $e: String) { assignRole(userId: $u, roleId: $r, expiresAt: $e) { id } }";
 
 async fn last_admin_is_kept(backend: Backend) {
     let platform = support::start(backend).await;
@@ -49,7 +49,7 @@ async fn last_admin_is_kept(backend: Backend) {
 
     // An admin whose assignment has expired does not count as another admin.
     let second = platform.register("second@example.org", "second").await;
-    let soon = kit::events::unix_millis(time::OffsetDateTime::now_utc()) + 300;
+    let soon = support::rfc3339_in(300);
     platform
         .authz_ok(
             ASSIGN,

@@ -377,3 +377,10 @@ impl Platform {
         body["data"]["refreshToken"]["accessToken"].is_string()
     }
 }
+
+/// An RFC 3339 timestamp `offset_ms` from now.
+pub fn rfc3339_in(offset_ms: i64) -> String {
+    let at = time::OffsetDateTime::now_utc() + time::Duration::milliseconds(offset_ms);
+    at.format(&time::format_description::well_known::Rfc3339)
+        .expect("format timestamp")
+}
