@@ -20,8 +20,11 @@ pub struct GatewayConfig {
     pub pool: PoolConfig,
     pub limits: LimitsConfig,
     pub caches: CachesConfig,
-    /// Add the query plan to `extensions.queryPlan` of every response (debugging aid).
+    /// Answer a request that sends `x-query-plan: include` with its query plan in
+    /// `extensions.queryPlan` (`{text, tree}`). Off in production: plans reveal the subgraphs.
     pub expose_query_plan: bool,
+    /// Serve the web playground at `/` and `/playground` to browsers (GET, `Accept: text/html`).
+    pub playground: bool,
     /// Answer `__schema` and `__type`. `__typename` is always answered.
     pub introspection: bool,
     /// Custom progressive-override labels (`@override(label:)`) that are on. `percent(N)`
@@ -49,6 +52,7 @@ impl Default for GatewayConfig {
             limits: LimitsConfig::default(),
             caches: CachesConfig::default(),
             expose_query_plan: false,
+            playground: false,
             introspection: true,
             enabled_override_labels: Vec::new(),
             auth: Default::default(),

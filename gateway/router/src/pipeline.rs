@@ -339,8 +339,10 @@ impl Gateway {
         }
         let mut extensions = JsonMap::new();
         if self.config.expose_query_plan
-            && let Ok(plan) = serde_json::to_value(plan)
+            && wants_query_plan(&meta.headers)
+            && let Ok(tree) = serde_json::to_value(plan)
         {
+            let plan = serde_json::json!({"text": plan.to_string(), "tree": tree});
             extensions.insert("queryPlan", plan.into());
         }
         Handled {
@@ -352,6 +354,14 @@ impl Gateway {
             },
         }
     }
+}
+
+/// The client asks for the plan with `x-query-plan: include` (honoured only when
+/// `expose_query_plan` is on).
+fn wants_query_plan(headers: &http::HeaderMap) -> bool {
+    headers
+        .get("x-query-plan")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"include"))
 }
 
 fn subgraph_names(state: &SupergraphState) -> Vec<(String, String)> {

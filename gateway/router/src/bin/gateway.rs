@@ -16,9 +16,12 @@ struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:4000", env = "GATEWAY_LISTEN")]
     listen: SocketAddr,
-    /// Add each request's query plan to `extensions.queryPlan`.
+    /// Answer `x-query-plan: include` with the query plan in `extensions.queryPlan`.
     #[arg(long)]
     expose_query_plan: bool,
+    /// Serve the web playground at `/` and `/playground`.
+    #[arg(long)]
+    playground: bool,
 }
 
 #[tokio::main]
@@ -36,6 +39,7 @@ async fn main() -> anyhow::Result<()> {
         listen: args.listen,
         supergraph: args.supergraph,
         expose_query_plan: args.expose_query_plan,
+        playground: args.playground,
         ..GatewayConfig::default()
     };
     router::serve(config, &sdl, shutdown_signal())

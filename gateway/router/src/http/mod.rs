@@ -6,6 +6,7 @@
 pub mod cors;
 pub mod csrf;
 pub mod negotiate;
+pub mod playground;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,12 +32,18 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
     let body_limit = gateway.config().limits.max_body_bytes;
     // An invalid CORS config already fails the edge (see `Edge::new`): no layer here.
     let cors = cors::layer(&gateway.config().cors).ok().flatten();
-    let router = Router::new()
+    let playground = gateway.config().playground;
+    let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/health", get(health))
         .route("/ready", get(ready))
-        .layer(DefaultBodyLimit::max(body_limit))
-        .with_state(gateway);
+        .layer(DefaultBodyLimit::max(body_limit));
+    if playground {
+        router = router
+            .route("/", get(playground::page))
+            .route("/playground", get(playground::page));
+    }
+    let router = router.with_state(gateway);
     match cors {
         Some(cors) => router.layer(cors),
         None => router,

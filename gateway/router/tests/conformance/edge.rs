@@ -305,11 +305,76 @@ async fn query_plan_is_exposed_when_configured() {
         ..GatewayConfig::default()
     };
     let edge = start(config).await;
+    // Not asked: no plan.
     let (_, _, response) = post(&edge, None, json!({"query": "{ me { name } }"})).await;
-    assert_eq!(
-        response["extensions"]["queryPlan"]["node"]["kind"],
-        json!("Fetch")
+    assert!(response.get("extensions").is_none(), "{response}");
+    let response: Json = reqwest::Client::new()
+        .post(format!("{}/graphql", edge.base))
+        .header("content-type", "application/json")
+        .header("x-query-plan", "include")
+        .body(json!({"query": "{ me { name } }"}).to_string())
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    let plan = &response["extensions"]["queryPlan"];
+    assert_eq!(plan["tree"]["node"]["kind"], json!("Fetch"));
+    assert!(
+        plan["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Fetch(service: \"accounts\")")),
+        "{plan}"
     );
+}
+
+#[tokio::test]
+async fn query_plan_is_not_exposed_when_off_even_if_asked() {
+    let edge = start(GatewayConfig::default()).await;
+    let response: Json = reqwest::Client::new()
+        .post(format!("{}/graphql", edge.base))
+        .header("content-type", "application/json")
+        .header("x-query-plan", "include")
+        .body(json!({"query": "{ me { name } }"}).to_string())
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert!(response.get("extensions").is_none(), "{response}");
+}
+
+#[tokio::test]
+async fn playground_is_served_to_browsers_only_when_enabled() {
+    let html = |base: String| async move {
+        reqwest::Client::new()
+            .get(format!("{base}/playground"))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("send")
+    };
+    let off = start(GatewayConfig::default()).await;
+    assert_eq!(html(off.base.clone()).await.status().as_u16(), 404);
+    let on = start(GatewayConfig {
+        playground: true,
+        ..GatewayConfig::default()
+    })
+    .await;
+    let response = html(on.base.clone()).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let body = response.text().await.expect("body");
+    assert!(body.contains("<html"), "not the playground page");
+    // A non-browser GET of `/` is not answered with the page.
+    let root = reqwest::Client::new()
+        .get(format!("{}/", on.base))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(root.status().as_u16(), 406);
 }
 
 #[tokio::test]
