@@ -12,14 +12,13 @@ use federation::check::{SchemaSource, SubgraphsManifest};
 use federation::compose::{CompositionError, SubgraphInput};
 
 /// The subgraphs whose crates print their SDL (`platform schema print`).
-// TODO(authz, blog): add them here (and as dependencies) once their crates are wired.
-pub const PRINTABLE: [&str; 2] = ["identity", "audit"];
+pub const PRINTABLE: [&str; 4] = ["identity", "authz", "audit", "blog"];
 
 #[derive(Debug, Subcommand)]
 pub enum SchemaCommand {
     /// Print a subgraph's SDL from its code (what `schema/<name>.graphql` holds).
     Print {
-        /// identity or audit
+        /// identity, authz, audit or blog
         name: String,
     },
     /// Compose the subgraphs of the manifest into the supergraph file.
@@ -77,8 +76,7 @@ pub async fn run(command: SchemaCommand) -> anyhow::Result<()> {
                 );
                 println!("{} is up to date", output.display());
             } else {
-                std::fs::write(&output, &sdl)
-                    .with_context(|| format!("cannot write {}", output.display()))?;
+                write_replacing(&output, &sdl)?;
                 println!("wrote {}", output.display());
             }
             Ok(())
@@ -122,7 +120,9 @@ pub fn subgraph_sdl(name: &str) -> anyhow::Result<String> {
     crate::subgraphs::check_name(name)?;
     match name {
         "identity" => Ok(identity::graphql::sdl()),
+        "authz" => Ok(authz::graphql::sdl()),
         "audit" => Ok(audit::graphql::sdl()),
+        "blog" => Ok(blog::graphql::sdl()),
         other => anyhow::bail!(
             "{other}: not wired into the platform CLI yet; printable: {}",
             PRINTABLE.join(", ")
@@ -224,6 +224,16 @@ fn collect_graphql_files(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Resul
         }
     }
     Ok(())
+}
+
+/// Writes beside `path` then renames over it: a running gateway watching the file never reads
+/// half of it.
+fn write_replacing(path: &Path, content: &str) -> anyhow::Result<()> {
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(".next");
+    let aside = PathBuf::from(aside);
+    std::fs::write(&aside, content).with_context(|| format!("cannot write {}", aside.display()))?;
+    std::fs::rename(&aside, path).with_context(|| format!("cannot replace {}", path.display()))
 }
 
 fn read(path: &Path) -> anyhow::Result<String> {

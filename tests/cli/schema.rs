@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::{arg, platform, read, repo, stderr, stdout};
 
-const SUBGRAPHS: [&str; 2] = ["identity", "audit"];
+const SUBGRAPHS: [&str; 4] = ["identity", "authz", "audit", "blog"];
 
 #[test]
 fn committed_subgraph_schemas_match_the_code() {
@@ -98,8 +98,8 @@ fn the_check_on_the_repository_passes() {
 /// `me` operation reads.
 pub fn schema_without_username() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    for file in ["subgraphs.yaml", "audit.graphql", "identity.graphql"] {
-        let text = read(&repo().join("schema").join(file));
+    for file in schema_sources() {
+        let text = read(&repo().join("schema").join(&file));
         let text = if file == "identity.graphql" {
             // Only `User`'s: `RegisterInput` has a `username` too.
             let mut in_user = false;
@@ -124,6 +124,17 @@ pub fn schema_without_username() -> tempfile::TempDir {
         std::fs::write(dir.path().join(file), text).expect("write the copy");
     }
     dir
+}
+
+/// The manifest and every subgraph SDL in `schema/` (not the supergraph).
+fn schema_sources() -> Vec<String> {
+    std::fs::read_dir(repo().join("schema"))
+        .expect("schema/")
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| {
+            name == "subgraphs.yaml" || (name.ends_with(".graphql") && name != "supergraph.graphql")
+        })
+        .collect()
 }
 
 #[test]
@@ -161,7 +172,13 @@ fn a_removed_field_fails_the_check_with_the_change_and_the_broken_operation() {
     failed.sort();
     assert_eq!(
         failed,
-        ["login.graphql", "me.graphql", "my_activity.graphql"],
+        [
+            "login.graphql",
+            "me.graphql",
+            "my_activity.graphql",
+            "post_by_slug.graphql",
+            "post_list.graphql"
+        ],
         "{report}"
     );
 
@@ -283,16 +300,20 @@ async fn compose_reads_a_running_subgraphs_sdl() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 
-    let identity = read(&repo().join("schema/identity.graphql"));
-    std::fs::write(dir.path().join("identity.graphql"), identity).expect("copy identity");
+    // The committed schema folder, with audit's SDL asked from the running subgraph.
+    for file in schema_sources() {
+        if file != "audit.graphql" {
+            let text = read(&repo().join("schema").join(&file));
+            std::fs::write(dir.path().join(&file), text).expect("copy");
+        }
+    }
     let manifest = dir.path().join("subgraphs.yaml");
+    let from_file = "file: audit.graphql";
+    let text = read(&manifest);
+    assert!(text.contains(from_file), "{text}");
     std::fs::write(
         &manifest,
-        format!(
-            "subgraphs:\n\
-             - {{name: identity, routing_url: 'http://127.0.0.1:4001/graphql', schema: {{file: identity.graphql}}}}\n\
-             - {{name: audit, routing_url: 'http://127.0.0.1:4003/graphql', schema: {{introspect_url: '{url}'}}}}\n"
-        ),
+        text.replace(from_file, &format!("introspect_url: {url}")),
     )
     .expect("write manifest");
     let output_path = dir.path().join("supergraph.graphql");
