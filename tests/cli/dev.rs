@@ -6,7 +6,7 @@ use federation::check::SubgraphsManifest;
 use serde_json::{Value, json};
 
 use crate::gateway::{Running, free_port, wait_ready};
-use crate::{read, repo};
+use crate::{arg, read, repo};
 
 async fn graphql(
     client: &reqwest::Client,
@@ -35,45 +35,46 @@ async fn the_gateway_fronts_the_subgraphs_with_the_committed_supergraph() {
     let dir = tempfile::tempdir().expect("temp dir");
     let manifest = SubgraphsManifest::from_yaml(&read(&repo().join("schema/subgraphs.yaml")))
         .expect("manifest");
+    // The committed config, every loopback port moved to a free one (listen addresses and
+    // the JWKS URLs the gateway and subgraphs verify tokens against).
+    let ports: Vec<(String, u16)> = ["identity", "authz", "audit", "blog"]
+        .into_iter()
+        .map(|name| (name.to_owned(), free_port()))
+        .collect();
     let gateway_port = free_port();
+    let config_dir = dir.path().join("config");
+    std::fs::create_dir(&config_dir).expect("config dir");
+    for entry in std::fs::read_dir(repo().join("config")).expect("config/") {
+        let path = entry.expect("config entry").path();
+        let mut text = read(&path).replace("127.0.0.1:4000", &format!("127.0.0.1:{gateway_port}"));
+        for (default, (_, port)) in [4001, 4002, 4003, 4004].into_iter().zip(&ports) {
+            text = text.replace(
+                &format!("127.0.0.1:{default}"),
+                &format!("127.0.0.1:{port}"),
+            );
+        }
+        let text = text.replace(
+            "sqlite://data/",
+            &format!("sqlite://{}/", dir.path().display()),
+        );
+        std::fs::write(config_dir.join(path.file_name().expect("file name")), text)
+            .expect("write config");
+    }
     let mut command = Command::new(env!("CARGO_BIN_EXE_platform"));
     command
-        .arg("dev")
+        .args(["--config-dir", arg(&config_dir), "dev"])
         .current_dir(repo())
-        .env(
-            "PLATFORM__GATEWAY__LISTEN",
-            format!("127.0.0.1:{gateway_port}"),
-        )
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    let mut identity_port = 0;
-    for name in ["identity", "authz", "audit", "blog"] {
-        let port = free_port();
-        let upper = name.to_uppercase();
-        command
-            .env(
-                format!("PLATFORM__SUBGRAPHS__{upper}__LISTEN"),
-                format!("127.0.0.1:{port}"),
-            )
-            .env(
-                format!("PLATFORM__SUBGRAPHS__{upper}__DATABASE_URL"),
-                format!("sqlite://{}/{name}.db", dir.path().display()),
-            );
-        // The config overrides the manifest's routing URLs (only for composed subgraphs).
-        if manifest.subgraphs.iter().any(|s| s.name == name) {
+    // The config overrides the supergraph's routing URLs (only composed subgraphs may be named).
+    for (name, port) in &ports {
+        if manifest.subgraphs.iter().any(|s| s.name == *name) {
             command.env(
-                format!("PLATFORM__GATEWAY__SUBGRAPHS__{upper}__URL"),
+                format!("PLATFORM__GATEWAY__SUBGRAPHS__{}__URL", name.to_uppercase()),
                 format!("http://127.0.0.1:{port}/graphql"),
             );
         }
-        if name == "identity" {
-            identity_port = port;
-        }
     }
-    command.env(
-        "PLATFORM__AUTH__JWKS_URL",
-        format!("http://127.0.0.1:{identity_port}/.well-known/jwks.json"),
-    );
     let mut child = Running(command.spawn().expect("start `platform dev`"));
     let base = format!("http://127.0.0.1:{gateway_port}");
     let client = reqwest::Client::new();
@@ -116,7 +117,16 @@ async fn the_gateway_fronts_the_subgraphs_with_the_committed_supergraph() {
 
     // One operation across identity (me) and audit (auditTrail) through the gateway.
     let activity = read(&repo().join("schema/operations/audit/my_activity.graphql"));
-    let mine = graphql(&client, &base, Some(&token), &activity, json!({})).await;
+    // The gateway may have fetched identity's JWKS before identity listened; it refetches on
+    // an unknown key id at most every `min_refetch` (see router::auth::jwks): retry meanwhile.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut mine = graphql(&client, &base, Some(&token), &activity, json!({})).await;
+    while mine["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        mine = graphql(&client, &base, Some(&token), &activity, json!({})).await;
+    }
     assert!(mine["errors"].is_null(), "{mine}");
     assert_eq!(mine["data"]["me"]["username"], "alice", "{mine}");
     assert!(
