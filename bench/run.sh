@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
 done
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-BIN="$ROOT/target/release"
+BIN="${BENCH_BIN:-$ROOT/target/release}"
 WORK="$(mktemp -d)"
 GATEWAY_PORT=4200
 GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT/graphql"
