@@ -139,13 +139,16 @@ pub async fn keep_fresh(remote: std::sync::Weak<RemoteJwks>, interval: Duration)
     }
 }
 
+/// The refetch floor after a failed fetch, when shorter than the configured one.
+const FAILED_FETCH_FLOOR: Duration = Duration::from_secs(1);
+
 /// A JWKS behind a URL.
 pub struct RemoteJwks {
     url: Uri,
     floor: Duration,
     keys: ArcSwap<KeySet>,
-    /// When the last fetch started; `None` before the first.
-    last_fetch: tokio::sync::Mutex<Option<Instant>>,
+    /// When the last fetch started and whether it succeeded; `None` before the first.
+    last_fetch: tokio::sync::Mutex<Option<(Instant, bool)>>,
     client: Client<HttpConnector, Empty<Bytes>>,
 }
 
@@ -179,11 +182,22 @@ impl RemoteJwks {
     /// Refetches unless the floor forbids it. Concurrent callers wait for one fetch.
     pub async fn refresh(&self) {
         let mut last = self.last_fetch.lock().await;
-        if last.is_some_and(|at| at.elapsed() < self.floor) {
+        // After a failure (say the issuer was still starting) retry sooner: a token with a
+        // key we have never seen would otherwise be refused for the whole floor.
+        let wait = |ok: bool| {
+            if ok {
+                self.floor
+            } else {
+                self.floor.min(FAILED_FETCH_FLOOR)
+            }
+        };
+        if last.is_some_and(|(at, ok)| at.elapsed() < wait(ok)) {
             return;
         }
-        *last = Some(Instant::now());
-        match self.fetch().await {
+        let started = Instant::now();
+        let fetched = self.fetch().await;
+        *last = Some((started, fetched.is_ok()));
+        match fetched {
             Ok(set) => self.keys.store(Arc::new(set)),
             Err(error) => {
                 metrics::counter!("gateway_jwks_fetch_failures_total").increment(1);
