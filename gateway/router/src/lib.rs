@@ -10,7 +10,7 @@
 //! [`auth::directives`] (remove unauthorized fields) → [`plan_cache`] → [`execution`]
 //! (fetches through [`resilience`]: breaker, retries, dedup, header rules) → [`shape`] (the
 //! client's response, null propagation, introspection). Edge configuration:
-//! `gateway/router/CONFIG.md`.
+//! the README's "Gateway configuration" section.
 pub mod auth;
 pub mod config;
 pub mod document;
