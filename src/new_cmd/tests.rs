@@ -125,23 +125,25 @@ fn built_in_and_unknown_modules_are_not_removed() {
     assert!(err.to_string().contains("not a generated module"), "{err}");
 }
 
-/// Copies what `cargo` needs to build a workspace member: manifests, sources, migrations,
-/// schema and templates; never `target/` or `.git`.
+/// Copies the workspace (every member, whatever the members are) without build output, data,
+/// VCS metadata or the web playground's node tree.
 fn copy_workspace(from: &Path, to: &Path) {
-    for file in ["Cargo.toml", "Cargo.lock"] {
-        std::fs::copy(from.join(file), to.join(file)).expect("copy manifest");
-    }
-    for dir in [
-        "src",
-        "subgraphs",
-        "gateway",
-        "tests",
-        "migrations",
-        "schema",
-        "config",
-        "templates",
-    ] {
-        copy_dir(&from.join(dir), &to.join(dir));
+    for entry in std::fs::read_dir(from).expect("read repo").flatten() {
+        let name = entry.file_name();
+        let name_str = name.to_string_lossy();
+        if name_str.starts_with("target")
+            || name_str.starts_with('.')
+            || name_str == "data"
+            || name_str == "web-playground"
+        {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(&name));
+        } else {
+            std::fs::copy(&path, to.join(&name)).expect("copy file");
+        }
     }
 }
 
