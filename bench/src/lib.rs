@@ -6,6 +6,7 @@
 //! Not part of the product: nothing here is reached by a client of the platform.
 pub mod data;
 pub mod expected;
+pub mod large;
 pub mod serve;
 pub mod subgraphs;
 pub mod supergraph;
