@@ -68,6 +68,17 @@ enum Command {
     /// Generate a module (`new subgraph <name>`), or remove one (`--remove`).
     #[command(subcommand)]
     New(crate::new_cmd::NewCommand),
+    /// Identity's signing keys.
+    #[command(subcommand)]
+    Keys(crate::identity_cmd::KeysCommand),
+    /// The development mail outbox: verification and password-reset mails, newest first.
+    Mail {
+        /// Only mail to this address.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
 }
 
 /// Everything a command needs from the configuration.
@@ -108,6 +119,10 @@ impl Cli {
             } => crate::gateway_cmd::query_plan(&supergraph, &query, operation_name.as_deref()),
             Command::Schema(command) => crate::schema_cmd::run(command).await,
             Command::New(command) => crate::new_cmd::run(command),
+            Command::Keys(command) => crate::identity_cmd::keys(&loaded, command).await,
+            Command::Mail { to, limit } => {
+                crate::identity_cmd::mail(&loaded, to.as_deref(), limit).await
+            }
         }
     }
 

@@ -5,6 +5,7 @@ mod cli;
 mod config_cmd;
 mod dev;
 mod gateway_cmd;
+mod identity_cmd;
 mod migrate;
 mod modules;
 mod new_cmd;

@@ -1,6 +1,7 @@
 //! The `platform` CLI driven as users drive it: the built binary, real files, real HTTP.
 mod dev;
 mod gateway;
+mod identity;
 mod schema;
 
 use std::path::{Path, PathBuf};
