@@ -12,7 +12,7 @@ use crate::chain::{AuditChain, VerifyRange};
 
 pub struct QueryRoot;
 
-#[Object]
+#[Object(name = "Query")]
 impl QueryRoot {
     /// Audit entries matching `filter`, newest first. Needs `audit.entry.read`, unless the
     /// filter's `userId` is the caller's own id.
