@@ -288,6 +288,24 @@ async fn an_admin_grants_publishing_and_the_blog_lifecycle_is_enforced_and_audit
         .login("carol@example.com", "correct horse battery")
         .await;
     assert!(!scopes(&bob).iter().any(|s| s == "blog.post.publish"));
+    // The gateway may have tried identity's JWKS before identity listened; it refetches on an
+    // unknown key id (see router::auth::jwks): wait until it accepts identity's tokens.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let me = graphql(
+            &client.http,
+            &client.base,
+            Some(&bob),
+            "{ me { id } }",
+            json!({}),
+        )
+        .await;
+        if me["errors"].is_null() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{me}");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
 
     // Without the permission the gateway refuses publishing before any subgraph sees it.
     let draft = client
