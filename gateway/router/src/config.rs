@@ -40,6 +40,8 @@ pub struct GatewayConfig {
     pub resilience: crate::resilience::ResilienceConfig,
     /// Headers sent to subgraphs.
     pub headers: crate::resilience::headers::HeaderRules,
+    /// Identical client queries in flight share one execution (off by default).
+    pub inbound_dedup: crate::http::inbound_dedup::InboundDedupConfig,
 }
 
 impl Default for GatewayConfig {
@@ -62,6 +64,7 @@ impl Default for GatewayConfig {
             cors: Default::default(),
             resilience: Default::default(),
             headers: Default::default(),
+            inbound_dedup: Default::default(),
         }
     }
 }

@@ -22,6 +22,9 @@ struct Args {
     /// Serve the web playground at `/` and `/playground`.
     #[arg(long)]
     playground: bool,
+    /// Share one execution between identical client queries in flight (`gateway.inbound_dedup`).
+    #[arg(long, env = "GATEWAY_INBOUND_DEDUP")]
+    inbound_dedup: bool,
 }
 
 #[tokio::main]
@@ -40,6 +43,9 @@ async fn main() -> anyhow::Result<()> {
         supergraph: args.supergraph,
         expose_query_plan: args.expose_query_plan,
         playground: args.playground,
+        inbound_dedup: router::http::inbound_dedup::InboundDedupConfig {
+            enabled: args.inbound_dedup,
+        },
         ..GatewayConfig::default()
     };
     router::serve(config, &sdl, shutdown_signal())

@@ -2,9 +2,11 @@
 //! `/health` and `/ready`. Decodes requests, hands them to the pipeline, encodes responses.
 //!
 //! Edge stages in order: CORS (layer) → body limit → CSRF → decoding (single or batched) →
-//! authentication → rate limiting → pipeline.
+//! authentication → rate limiting → inbound deduplication (single requests, when on) →
+//! pipeline.
 pub mod cors;
 pub mod csrf;
+pub mod inbound_dedup;
 pub mod negotiate;
 pub mod playground;
 
@@ -12,11 +14,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use apollo_compiler::response::JsonMap;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Extension, Router};
 use http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode};
 use tracing::Instrument;
@@ -25,6 +27,7 @@ use crate::auth::Claims;
 use crate::error::{BAD_REQUEST, CSRF_PREVENTED, GraphqlError, RATE_LIMITED, UNAUTHENTICATED};
 use crate::pipeline::{Gateway, GraphqlRequest, GraphqlResponse, Handled, Outcome, RequestMeta};
 use crate::rate_limit::{RateSubject, Refusal};
+use inbound_dedup::InboundDedup;
 use negotiate::{ResponseFormat, negotiate};
 
 /// The gateway's axum router.
@@ -42,6 +45,11 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         router = router
             .route("/", get(playground::page))
             .route("/playground", get(playground::page));
+    }
+    // One in-flight map per served router, reaching the handlers as a request extension.
+    if gateway.config().inbound_dedup.enabled {
+        let inbound = Arc::new(InboundDedup::new(gateway.config()));
+        router = router.layer(Extension(inbound));
     }
     let router = router.with_state(gateway);
     match cors {
@@ -129,7 +137,8 @@ async fn graphql_post(
             );
         }
     };
-    run(&gateway, request, &headers, false, peer, format).await
+    let inbound = extensions.get::<Arc<InboundDedup>>().map(Arc::as_ref);
+    run(&gateway, inbound, request, &headers, false, peer, format).await
 }
 
 async fn graphql_get(
@@ -163,7 +172,17 @@ async fn graphql_get(
         variables,
         extensions,
     };
-    run(&gateway, request, &headers, true, peer(&parts), format).await
+    let inbound = parts.get::<Arc<InboundDedup>>().map(Arc::as_ref);
+    run(
+        &gateway,
+        inbound,
+        request,
+        &headers,
+        true,
+        peer(&parts),
+        format,
+    )
+    .await
 }
 
 fn peer(extensions: &Extensions) -> Option<std::net::IpAddr> {
@@ -272,7 +291,8 @@ fn meta(headers: &HeaderMap, claims: Option<Claims>, is_get: bool) -> RequestMet
 }
 
 async fn run(
-    gateway: &Gateway,
+    gateway: &Arc<Gateway>,
+    inbound: Option<&InboundDedup>,
     request: GraphqlRequest,
     headers: &HeaderMap,
     is_get: bool,
@@ -294,6 +314,30 @@ async fn run(
         operation_name = request.operation_name.as_deref().unwrap_or(""),
         method = if is_get { "GET" } else { "POST" },
     );
+    if let Some(inbound) = inbound
+        && let Some(key) = inbound.key(&gateway.supergraph(), is_get, &request, headers)
+    {
+        let gateway = gateway.clone();
+        let meta = meta(headers, claims, is_get);
+        let (shared, _) = inbound
+            .run(key, move || {
+                async move {
+                    let handled = gateway.execute(request, meta).await;
+                    inbound_dedup::SharedResponse::from_handled(&handled)
+                }
+                .instrument(span)
+            })
+            .await;
+        count(
+            shared.error_codes.iter().map(String::as_str),
+            shared.error_codes.is_empty(),
+            started,
+        );
+        return match &shared.body {
+            Some(body) => respond_bytes(format, shared.outcome, body.clone()),
+            None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        };
+    }
     let handled = gateway
         .execute(request, meta(headers, claims, is_get))
         .instrument(span)
@@ -347,15 +391,22 @@ fn record(code: &str) {
 }
 
 fn observe(handled: &Handled, started: std::time::Instant) {
-    let outcome = if handled.response.errors.is_empty() {
-        "ok"
-    } else {
-        "error"
-    };
+    count(
+        handled
+            .response
+            .errors
+            .iter()
+            .map(|e| e.code().unwrap_or("UNKNOWN")),
+        handled.response.errors.is_empty(),
+        started,
+    );
+}
+
+fn count<'a>(codes: impl Iterator<Item = &'a str>, ok: bool, started: std::time::Instant) {
+    let outcome = if ok { "ok" } else { "error" };
     metrics::counter!("gateway_requests_total", "outcome" => outcome).increment(1);
-    for error in &handled.response.errors {
-        let code = error.code().unwrap_or("UNKNOWN").to_string();
-        metrics::counter!("gateway_errors_total", "code" => code).increment(1);
+    for code in codes {
+        metrics::counter!("gateway_errors_total", "code" => code.to_string()).increment(1);
     }
     metrics::histogram!("gateway_request_duration_seconds").record(started.elapsed().as_secs_f64());
 }
@@ -379,7 +430,6 @@ fn csrf_blocked(format: ResponseFormat) -> Response {
 }
 
 fn respond(format: ResponseFormat, handled: Handled) -> Response {
-    let status = format.status(handled.outcome);
     let body = match serde_json::to_vec(&handled.response) {
         Ok(body) => body,
         Err(error) => {
@@ -387,8 +437,15 @@ fn respond(format: ResponseFormat, handled: Handled) -> Response {
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
+    respond_bytes(format, handled.outcome, Bytes::from(body))
+}
+
+/// The HTTP response for a serialized GraphQL response: status and content type per the
+/// client's media type.
+fn respond_bytes(format: ResponseFormat, outcome: Outcome, body: Bytes) -> Response {
+    let status = format.status(outcome);
     let mut response = (status, [(CONTENT_TYPE, format.content_type())], body).into_response();
-    if handled.outcome == Outcome::MethodNotAllowed {
+    if outcome == Outcome::MethodNotAllowed {
         response
             .headers_mut()
             .insert(ALLOW, HeaderValue::from_static("POST"));

@@ -13,7 +13,7 @@ use serde_json::json;
 use super::support::{post_with, shop_supergraph, start};
 
 #[derive(Default)]
-struct Counters(Mutex<HashMap<String, Arc<AtomicU64>>>);
+pub(super) struct Counters(Mutex<HashMap<String, Arc<AtomicU64>>>);
 
 /// `name{label=value,...}` with labels in emission order.
 fn render(key: &Key) -> String {
@@ -40,7 +40,7 @@ impl Recorder for &'static Counters {
     }
 }
 
-fn counters() -> &'static Counters {
+pub(super) fn counters() -> &'static Counters {
     static COUNTERS: OnceLock<&'static Counters> = OnceLock::new();
     COUNTERS.get_or_init(|| {
         let counters: &'static Counters = Box::leak(Box::default());
@@ -49,7 +49,7 @@ fn counters() -> &'static Counters {
     })
 }
 
-fn read(name: &str) -> u64 {
+pub(super) fn read(name: &str) -> u64 {
     counters()
         .0
         .lock()

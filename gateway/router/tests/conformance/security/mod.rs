@@ -4,6 +4,7 @@
 //! servers (JWKS, a flaky subgraph).
 mod auth;
 mod browser;
+mod inbound_dedup;
 mod limits;
 mod metrics;
 mod persisted;
