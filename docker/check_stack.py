@@ -63,6 +63,11 @@ class Problems:
             self.add(where, what)
 
 
+# The gateway's first JWT provider (a list element, set by index): config/default.yaml's
+# loopback URL is wrong in a container.
+JWKS_PROVIDER_KEY = "PLATFORM__GATEWAY__AUTH__JWT__PROVIDERS__0__JWKS_URL"
+
+
 def load_yaml(path: Path):
     with path.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
@@ -181,6 +186,9 @@ def check_compose(p: Problems, root: Path) -> dict:
             url = env.get(f"PLATFORM__GATEWAY__SUBGRAPHS__{sub.upper()}__URL", "")
             p.check(url_host_port(url) == (sub, port), at, f"subgraph URL for {sub} must be {sub}:{port}, got {url!r}")
         p.check("ports" not in gateway, at, "gateways are reached through the load balancer only")
+        jwks = env.get(JWKS_PROVIDER_KEY, "")
+        p.check(url_host_port(jwks) == ("identity", SUBGRAPHS["identity"]), at,
+                f"{JWKS_PROVIDER_KEY} must be identity's JWKS (identity:{SUBGRAPHS['identity']}), got {jwks!r}")
 
     for name, svc in plat.items():
         env = env_dict(svc.get("environment"))
@@ -308,6 +316,9 @@ def check_k8s(p: Problems, path: Path) -> None:
         c.get("args") == ["migrate"] for j in by_kind["Job"] for c in j["spec"]["template"]["spec"]["containers"]),
         where, "needs the `platform migrate` Job")
     p.check(config.get("PLATFORM_ENV") == "production", where, "ConfigMap must set PLATFORM_ENV=production")
+    jwks = config.get(JWKS_PROVIDER_KEY, "")
+    p.check(url_host_port(jwks) == ("identity", SUBGRAPHS["identity"]), where,
+            f"ConfigMap {JWKS_PROVIDER_KEY} must be identity's JWKS (identity:{SUBGRAPHS['identity']}), got {jwks!r}")
     check_secret_env(p, f"{where} ConfigMap", config)
 
     expected = {"gateway": GATEWAY_PORT, **SUBGRAPHS}

@@ -71,6 +71,11 @@ class StackChecks(unittest.TestCase):
         self.edit("docker/compose.yaml", "http://blog:4004/graphql", "http://blog:4005/graphql")
         self.assert_problem("subgraph URL for blog must be blog:4004")
 
+    def test_gateway_verifying_tokens_against_loopback(self) -> None:
+        self.edit("docker/compose.yaml", "PROVIDERS__0__JWKS_URL: http://identity:4001/",
+                  "PROVIDERS__0__JWKS_URL: http://127.0.0.1:4001/")
+        self.assert_problem("must be identity's JWKS")
+
     def test_subgraph_not_scraped(self) -> None:
         self.edit("docker/prometheus.yml", "names: [audit]\n        type: A\n        port: 4003",
                   "names: [audit]\n        type: A\n        port: 4009")

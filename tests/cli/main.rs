@@ -2,6 +2,7 @@
 mod dev;
 mod gateway;
 mod identity;
+mod scale_out;
 mod schema;
 
 use std::path::{Path, PathBuf};

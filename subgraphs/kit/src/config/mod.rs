@@ -2,7 +2,8 @@
 //!
 //! Layers, later wins: `config/default.yaml`, then `env: $PLATFORM_ENV`, then
 //! `config/$PLATFORM_ENV.yaml` (`PLATFORM_ENV` defaults to `development`), then every
-//! `PLATFORM__SECTION__KEY` variable (`__` nests: `PLATFORM__SUBGRAPHS__IDENTITY__LISTEN`).
+//! `PLATFORM__SECTION__KEY` variable (`__` nests: `PLATFORM__SUBGRAPHS__IDENTITY__LISTEN`; a
+//! number indexes a list: `PLATFORM__GATEWAY__AUTH__JWT__PROVIDERS__0__JWKS_URL`).
 //!
 //! [`PlatformConfig`] types the sections the kit owns. Other sections are typed by their
 //! crates from the same layered [`Figment`] with [`extract_section`]: `gateway` by
@@ -257,11 +258,19 @@ impl ConfigSource {
             .filter_map(|(name, value)| env_vars::EnvVar::parse(name, value))
             .collect();
         // Deterministic order, whatever order the process environment lists them in.
-        vars.sort_by(|a, b| a.name().cmp(b.name()));
+        vars.sort_by_cached_key(env_vars::EnvVar::order_key);
+        let mut issues = Vec::new();
         for var in vars {
-            figment = figment.merge(var);
+            match var.resolve_lists(&figment) {
+                Ok(var) => figment = figment.merge(var),
+                Err(issue) => issues.push(issue),
+            }
         }
-        Ok(figment)
+        if issues.is_empty() {
+            Ok(figment)
+        } else {
+            Err(ConfigError { issues })
+        }
     }
 
     /// Loads, types and validates the kit's sections.

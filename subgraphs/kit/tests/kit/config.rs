@@ -377,3 +377,172 @@ fn file_variables_read_their_value_from_a_file() {
         "{err}"
     );
 }
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct Provider {
+    name: String,
+    jwks_url: String,
+    #[serde(default)]
+    issuers: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct Jwt {
+    providers: Vec<Provider>,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct Rule {
+    key: String,
+    limit: u32,
+}
+
+const PROVIDERS: &str = "
+gateway:
+  auth:
+    jwt:
+      providers:
+        - name: identity
+          jwks_url: http://127.0.0.1:4001/.well-known/jwks.json
+          issuers: [platform-identity]
+";
+
+#[test]
+fn variables_index_list_elements_and_keep_their_other_keys() {
+    let dir = dir_with(&[("production.yaml", PROVIDERS)]);
+    let (_, figment) = ConfigSource::new(dir.path(), "production")
+        .var(
+            "PLATFORM__GATEWAY__AUTH__JWT__PROVIDERS__0__JWKS_URL",
+            "http://identity:4001/.well-known/jwks.json",
+        )
+        // Index == length appends; `_FILE` works inside lists too.
+        .var(
+            "PLATFORM__GATEWAY__AUTH__JWT__PROVIDERS__1__NAME",
+            "partner",
+        )
+        .var(
+            "PLATFORM__GATEWAY__AUTH__JWT__PROVIDERS__1__JWKS_URL",
+            "http://partner/jwks.json",
+        )
+        .var(
+            "PLATFORM__GATEWAY__AUTH__JWT__PROVIDERS__1__ISSUERS__0",
+            "partner-idp",
+        )
+        .load()
+        .expect("loads");
+    let jwt: Jwt = extract_section(&figment, "gateway.auth.jwt").expect("typed");
+    assert_eq!(
+        jwt.providers,
+        [
+            Provider {
+                name: "identity".into(),
+                jwks_url: "http://identity:4001/.well-known/jwks.json".into(),
+                issuers: vec!["platform-identity".into()],
+            },
+            Provider {
+                name: "partner".into(),
+                jwks_url: "http://partner/jwks.json".into(),
+                issuers: vec!["partner-idp".into()],
+            },
+        ]
+    );
+
+    // A list no layer sets starts from the variables, in numeric order (2 before 10).
+    let mut source = ConfigSource::new(dir.path(), "development");
+    for i in 0..11 {
+        source = source
+            .var(
+                &format!("PLATFORM__GATEWAY__RATE_LIMIT__RULES__{i}__KEY"),
+                "ip",
+            )
+            .var(
+                &format!("PLATFORM__GATEWAY__RATE_LIMIT__RULES__{i}__LIMIT"),
+                &i.to_string(),
+            );
+    }
+    let (_, figment) = source.load().expect("loads");
+    let rules: Vec<Rule> = extract_section::<std::collections::BTreeMap<String, Vec<Rule>>>(
+        &figment,
+        "gateway.rate_limit",
+    )
+    .expect("typed")
+    .remove("rules")
+    .expect("rules");
+    assert_eq!(rules.len(), 11);
+    assert!(
+        rules
+            .iter()
+            .enumerate()
+            .all(|(i, r)| r.limit as usize == i && r.key == "ip")
+    );
+}
+
+#[test]
+fn list_index_errors_name_the_variable_and_typing_errors_keep_the_file() {
+    let dir = dir_with(&[("production.yaml", PROVIDERS)]);
+    let err = load(
+        &ConfigSource::new(dir.path(), "production")
+            .var("PLATFORM__GATEWAY__AUTH__JWT__PROVIDERS__2__NAME", "gap"),
+    )
+    .expect_err("index past the end");
+    let issue = &err.issues[0];
+    assert_eq!(issue.key, "gateway.auth.jwt.providers.2.name", "{err}");
+    assert!(issue.reason.contains("use 1 to append"), "{err}");
+    assert_eq!(
+        issue.origin.as_deref(),
+        Some("environment variable PLATFORM__GATEWAY__AUTH__JWT__PROVIDERS__2__NAME")
+    );
+
+    // A value the variable did not touch still reports the file it came from.
+    let bad = dir_with(&[(
+        "production.yaml",
+        "gateway: { auth: { jwt: { providers: [{ name: identity, jwks_url: [not, a, string] }] } } }\n",
+    )]);
+    let (_, figment) = ConfigSource::new(bad.path(), "production")
+        .var(
+            "PLATFORM__GATEWAY__AUTH__JWT__PROVIDERS__0__NAME",
+            "renamed",
+        )
+        .load()
+        .expect("kit does not type the gateway section");
+    let err = extract_section::<Jwt>(&figment, "gateway.auth.jwt").expect_err("wrong type");
+    let issue = &err.issues[0];
+    assert!(issue.key.ends_with("jwks_url"), "{err}");
+    assert!(
+        issue
+            .origin
+            .as_deref()
+            .is_some_and(|o| o.ends_with("production.yaml")),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_committed_gateway_provider_can_be_pointed_elsewhere_by_variable() {
+    let (_, figment) = ConfigSource::new(repo_config_dir(), "production")
+        .var(
+            "PLATFORM__GATEWAY__AUTH__JWT__PROVIDERS__0__JWKS_URL",
+            "http://identity:4001/.well-known/jwks.json",
+        )
+        .load()
+        .expect("loads");
+    let provider = figment
+        .find_value("gateway.auth.jwt.providers")
+        .expect("providers")
+        .into_array()
+        .expect("a list")
+        .remove(0);
+    let dict = provider.into_dict().expect("a provider map");
+    assert_eq!(
+        dict["jwks_url"].as_str(),
+        Some("http://identity:4001/.well-known/jwks.json")
+    );
+    // The committed issuer, audience and algorithms are kept.
+    assert!(
+        dict.contains_key("issuers") && dict.contains_key("audiences"),
+        "{dict:?}"
+    );
+}
