@@ -62,10 +62,8 @@ fn slugs(body: &Value) -> Vec<String> {
 }
 
 #[tokio::test]
-// Flaky about 1 run in 3: publishPost answers INTERNAL_SERVER_ERROR, most likely SQLITE_BUSY from
-// a deferred transaction upgrading to a write while the outbox relay writes (no busy wait in
-// that case). Fix: BEGIN IMMEDIATE for the kit's SQLite transactions. The PostgreSQL variant runs.
-#[ignore = "flaky on SQLite until kit transactions begin IMMEDIATE"]
+// Was flaky (publishPost's deferred transaction hit SQLITE_BUSY when the outbox relay wrote
+// between its read and its write); the kit's SQLite transactions now begin IMMEDIATE.
 async fn readers_never_see_drafts_on_sqlite() {
     let server = Server::start(Backend::Sqlite).await.expect("sqlite");
     visibility(&server).await;

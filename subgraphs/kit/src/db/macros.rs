@@ -25,7 +25,7 @@ macro_rules! db_run {
 }
 
 /// Runs a body inside a transaction: committed when it returns `Ok`, rolled back on `Err`.
-/// On SQLite, transactions take turns (see `Db::transaction_lock`).
+/// On SQLite, transactions take turns (see `Db::transaction_lock`) and begin `IMMEDIATE`.
 ///
 /// ```ignore
 /// kit::db_tx!(db, |conn| async move {
@@ -92,7 +92,7 @@ macro_rules! __db_body {
     // mid-transaction and the pool discards the connection instead of reusing it.
     (tx, $c:ident, $conn:ident, $ty:ty, $err:ty, $body:expr) => {{
         type __Tm = <$ty as $crate::db::__private::AsyncConnection>::TransactionManager;
-        match <__Tm as $crate::db::__private::TransactionManager<$ty>>::begin_transaction($c).await {
+        match <$ty as $crate::db::__private::Begin>::begin($c).await {
             ::core::result::Result::Err(e) => ::core::result::Result::Err(
                 <$err as ::core::convert::From<$crate::db::DbError>>::from($crate::db::DbError::from(e)),
             ),

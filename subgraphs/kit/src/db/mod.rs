@@ -54,6 +54,33 @@ pub mod __private {
     pub use diesel_async::{AsyncConnection, TransactionManager};
     pub use tracing;
     pub type TxGuard<'a> = tokio::sync::MutexGuard<'a, ()>;
+
+    /// How `db_tx!` opens a transaction on each backend.
+    pub trait Begin {
+        fn begin(&mut self) -> impl Future<Output = diesel::QueryResult<()>> + Send;
+    }
+
+    impl Begin for super::PgConn {
+        async fn begin(&mut self) -> diesel::QueryResult<()> {
+            <Self as AsyncConnection>::TransactionManager::begin_transaction(self).await
+        }
+    }
+
+    impl Begin for super::SqliteConn {
+        /// `BEGIN IMMEDIATE`: the write lock is taken up front, waiting on `busy_timeout`. A
+        /// deferred transaction that reads and then writes while another connection (the
+        /// outbox relay, a migration) has written fails at once with SQLITE_BUSY instead:
+        /// its read snapshot is stale, so SQLite cannot wait its way out.
+        async fn begin(&mut self) -> diesel::QueryResult<()> {
+            self.spawn_blocking(|conn| {
+                diesel::connection::AnsiTransactionManager::begin_transaction_sql(
+                    conn,
+                    "BEGIN IMMEDIATE",
+                )
+            })
+            .await
+        }
+    }
 }
 
 /// How to open a [`Db`]. `schema` is the subgraph's name: its PostgreSQL schema, and the name
@@ -86,8 +113,9 @@ struct DbInner {
     location: DbLocation,
     options: DbOptions,
     max_size: u32,
-    /// SQLite allows one writer at a time, and a read transaction that later writes fails
-    /// with SQLITE_BUSY at once instead of waiting. Serializing transactions here avoids both.
+    /// SQLite allows one writer at a time: `db_tx!` transactions take turns here rather than
+    /// queueing on the file lock (and `BEGIN IMMEDIATE` waits for writers outside `db_tx!`,
+    /// such as the outbox relay's `db_run!` updates).
     sqlite_tx_lock: tokio::sync::Mutex<()>,
 }
 
