@@ -12,6 +12,10 @@ mod new_cmd;
 mod schema_cmd;
 mod subgraphs;
 
+// The gateway runs in this process too (`platform dev`, `platform gateway`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser as _;
 
 fn main() -> std::process::ExitCode {

@@ -52,16 +52,61 @@ pub struct RequestMeta {
 }
 
 /// The GraphQL response body.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct GraphqlResponse {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<GraphqlError>,
-    /// Absent for request errors; `Some(None)` (JSON null) when null propagation reached
-    /// the root.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<Option<JsonMap>>,
-    #[serde(skip_serializing_if = "JsonMap::is_empty")]
+    /// `data` as JSON text, written by the shaper (`null` when null propagation reached the
+    /// root); absent for request errors.
+    pub data: Option<Vec<u8>>,
     pub extensions: JsonMap,
+}
+
+impl GraphqlResponse {
+    /// The response as JSON bytes: `data` is copied in as written, not re-serialized.
+    pub fn to_json(&self) -> Result<Vec<u8>, serde_json::Error> {
+        let mut out = Vec::with_capacity(self.data.as_ref().map_or(128, |d| d.len() + 128));
+        out.push(b'{');
+        if !self.errors.is_empty() {
+            out.extend_from_slice(b"\"errors\":");
+            serde_json::to_writer(&mut out, &self.errors)?;
+        }
+        if let Some(data) = &self.data {
+            if out.len() > 1 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"\"data\":");
+            out.extend_from_slice(data);
+        }
+        if !self.extensions.is_empty() {
+            if out.len() > 1 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"\"extensions\":");
+            serde_json::to_writer(&mut out, &self.extensions)?;
+        }
+        out.push(b'}');
+        Ok(out)
+    }
+}
+
+/// For callers that want a JSON value (batches, tests): `data` is checked as it is embedded.
+impl Serialize for GraphqlResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeMap};
+        let mut map = serializer.serialize_map(None)?;
+        if !self.errors.is_empty() {
+            map.serialize_entry("errors", &self.errors)?;
+        }
+        if let Some(data) = &self.data {
+            let raw: &serde_json::value::RawValue =
+                serde_json::from_slice(data).map_err(S::Error::custom)?;
+            map.serialize_entry("data", raw)?;
+        }
+        if !self.extensions.is_empty() {
+            map.serialize_entry("extensions", &self.extensions)?;
+        }
+        map.end()
+    }
 }
 
 /// How the request ended, which decides the HTTP status.

@@ -7,6 +7,9 @@ use anyhow::Context;
 use clap::Parser;
 use router::GatewayConfig;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(name = "gateway", about = "Apollo Federation v2 gateway")]
 struct Args {

@@ -196,12 +196,11 @@ impl Run<'_, '_> {
         let Some(endpoint) = self.endpoint(fetch) else {
             return;
         };
-        let batches = self.with_tree(|tree| collect_batches(tree, fetch, path, self.ctx.types));
+        let collected = self.with_tree(|tree| collect_batches(tree, fetch, path, self.ctx.types));
         // One request per batch: a single one unless `@fromContext` values differ.
         join_all(
-            batches
-                .iter()
-                .map(|batch| self.send_batch(fetch, endpoint, batch)),
+            (0..collected.batches.len())
+                .map(|batch| self.send_batch(fetch, path, endpoint, &collected, batch)),
         )
         .await;
     }
@@ -209,9 +208,12 @@ impl Run<'_, '_> {
     async fn send_batch(
         &self,
         fetch: &FetchNode,
+        path: &[FlattenPathElement],
         endpoint: &SubgraphEndpoint,
-        batch: &EntityBatch,
+        collected: &Collected,
+        batch_index: usize,
     ) {
+        let batch = &collected.batches[batch_index];
         let request = SubgraphRequest {
             query: &fetch.operation,
             operation_name: fetch.operation_name.as_deref(),
@@ -239,7 +241,8 @@ impl Run<'_, '_> {
             )
             .instrument(span)
             .await;
-        let positions = &batch.positions;
+        // Concrete paths are only needed to report errors: computed then, not per object.
+        let positions = || self.with_tree(|tree| collected.positions(tree, path, batch_index));
         match result {
             Ok(response) => {
                 let entities = match response.data {
@@ -252,62 +255,92 @@ impl Run<'_, '_> {
                 // One entity per representation, in order; anything else leaves the
                 // positions without an answer: say so on each (unless errors explain it).
                 let answered = entities.as_ref().map_or(0, Vec::len);
-                if answered != positions.len() && (entities.is_some() || response.errors.is_empty())
-                {
+                let expected = batch.representations.len();
+                if answered != expected && (entities.is_some() || response.errors.is_empty()) {
                     let message = format!(
-                        "subgraph '{}' answered {answered} entities for {} representations",
+                        "subgraph '{}' answered {answered} entities for {expected} representations",
                         fetch.subgraph,
-                        positions.len()
                     );
                     self.push_errors(
-                        positions
-                            .iter()
+                        positions()
+                            .into_iter()
                             .skip(answered)
                             .flatten()
-                            .map(|position| {
-                                failed(&message, &fetch.subgraph, Some(position.clone()))
-                            })
+                            .map(|position| failed(&message, &fetch.subgraph, Some(position)))
                             .collect::<Vec<_>>(),
                     );
                 }
-                let entities = entities.unwrap_or_default();
+                let mut entities: Vec<Option<JsonValue>> = entities
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|mut entity| {
+                        entity.is_object().then(|| {
+                            apply_rewrites(&mut entity, &fetch.output_rewrites, self.ctx.types);
+                            entity
+                        })
+                    })
+                    .collect();
+                // The last object that uses an entity takes it; the others get a copy.
+                let mut uses = batch.uses.clone();
+                let mut visit = 0;
                 self.with_tree(|tree| {
-                    for (mut entity, at) in entities.into_iter().zip(positions) {
-                        if !entity.is_object() {
-                            continue;
+                    tree::visit_objects_mut(tree, path, &mut |object| {
+                        let assigned = collected.visits.get(visit).copied().flatten();
+                        visit += 1;
+                        let Some((b, i)) = assigned else { return };
+                        let i = i as usize;
+                        if b as usize != batch_index {
+                            return;
                         }
-                        apply_rewrites(&mut entity, &fetch.output_rewrites, self.ctx.types);
-                        for position in at {
-                            if let Some(target) = tree::get_mut(tree, position) {
-                                tree::deep_merge(target, entity.clone());
-                            }
+                        let Some(slot) = uses.get_mut(i) else { return };
+                        *slot -= 1;
+                        let entity = if *slot == 0 {
+                            entities.get_mut(i).and_then(Option::take)
+                        } else {
+                            entities.get(i).cloned().flatten()
+                        };
+                        if let Some(entity) = entity {
+                            tree::deep_merge(object, entity);
                         }
-                    }
+                    });
                 });
-                let mut errors = Vec::new();
-                for error in response.errors {
-                    let remapped = error
-                        .path
-                        .as_deref()
-                        .and_then(|p| entity_error_paths(p, positions));
-                    match remapped {
-                        Some(paths) => {
-                            for path in paths {
-                                errors.push(subgraph_error(&error, &fetch.subgraph, Some(path)));
-                            }
-                        }
-                        None => errors.push(subgraph_error(&error, &fetch.subgraph, None)),
-                    }
+                if visit != collected.visits.len() {
+                    tracing::warn!(
+                        subgraph = %fetch.subgraph,
+                        "the data under an entity fetch changed shape while it ran"
+                    );
                 }
-                self.push_errors(errors);
+                if !response.errors.is_empty() {
+                    let positions = positions();
+                    let mut errors = Vec::new();
+                    for error in response.errors {
+                        let remapped = error
+                            .path
+                            .as_deref()
+                            .and_then(|p| entity_error_paths(p, &positions));
+                        match remapped {
+                            Some(paths) => {
+                                for path in paths {
+                                    errors.push(subgraph_error(
+                                        &error,
+                                        &fetch.subgraph,
+                                        Some(path),
+                                    ));
+                                }
+                            }
+                            None => errors.push(subgraph_error(&error, &fetch.subgraph, None)),
+                        }
+                    }
+                    self.push_errors(errors);
+                }
             }
             Err(error) => {
                 tracing::warn!(subgraph = %fetch.subgraph, %error, "subgraph entity fetch failed");
                 let message = format!("HTTP fetch failed from '{}': {error}", fetch.subgraph);
-                let errors = positions
-                    .iter()
+                let errors = positions()
+                    .into_iter()
                     .flatten()
-                    .map(|position| failed(&message, &fetch.subgraph, Some(position.clone())))
+                    .map(|position| failed(&message, &fetch.subgraph, Some(position)))
                     .collect::<Vec<_>>();
                 self.push_errors(errors);
             }
@@ -315,14 +348,49 @@ impl Run<'_, '_> {
     }
 }
 
-/// The objects of one entity request: deduplicated representations, each with every
-/// position that asked for it, and the `@fromContext` variable values they share.
+/// The objects of one entity request: deduplicated representations and the `@fromContext`
+/// variable values they share.
 #[derive(Debug, Default)]
 struct EntityBatch {
     context: Vec<(String, JsonValue)>,
     representations: Vec<JsonValue>,
-    positions: Vec<Vec<Vec<PathSegment>>>,
+    /// How many objects use each representation.
+    uses: Vec<u32>,
     index_of: HashMap<JsonValue, usize>,
+}
+
+/// What an entity fetch sends, and where each answer goes: the `k`-th object the flatten
+/// path visits (see [`tree::visit_objects`]) takes representation `visits[k]` of a batch.
+/// Merging walks the path again instead of keeping a path per object: the plan only runs a
+/// fetch once the data on its path is complete, so the walk meets the same objects.
+#[derive(Debug, Default)]
+struct Collected {
+    batches: Vec<EntityBatch>,
+    visits: Vec<Option<(u32, u32)>>,
+}
+
+impl Collected {
+    /// Concrete paths of the objects of each representation of `batch`: for error paths.
+    fn positions(
+        &self,
+        tree: &JsonValue,
+        path: &[FlattenPathElement],
+        batch: usize,
+    ) -> Vec<Vec<Vec<PathSegment>>> {
+        let mut out = vec![Vec::new(); self.batches[batch].representations.len()];
+        for (position, visit) in tree::collect_positions(tree, path)
+            .into_iter()
+            .zip(&self.visits)
+        {
+            if let Some((b, i)) = visit
+                && *b as usize == batch
+                && let Some(at) = out.get_mut(*i as usize)
+            {
+                at.push(position);
+            }
+        }
+        out
+    }
 }
 
 /// Collects the objects `path` designates into batches: one, unless the fetch has
@@ -332,65 +400,71 @@ fn collect_batches(
     fetch: &FetchNode,
     path: &[FlattenPathElement],
     types: &PossibleTypes,
-) -> Vec<EntityBatch> {
-    let mut batches: Vec<EntityBatch> = Vec::new();
+) -> Collected {
+    let mut collected = Collected::default();
     let mut batch_of: HashMap<Vec<JsonValue>, usize> = HashMap::new();
-    for position in tree::collect_positions(tree, path) {
-        let Some(object) = tree::get(tree, &position) else {
-            continue;
-        };
+    tree::visit_objects(tree, path, &mut |object, ancestors| {
         let Some(mut representation) = build_representation(object, &fetch.requires, types) else {
-            continue;
+            collected.visits.push(None);
+            return;
         };
         apply_rewrites(&mut representation, &fetch.input_rewrites, types);
-        let context: Vec<JsonValue> = fetch
-            .context_inputs
-            .iter()
-            .map(|input| context_value(tree, &position, input.up, &input.path))
-            .collect();
-        let batch_index = *batch_of.entry(context.clone()).or_insert_with(|| {
-            batches.push(EntityBatch {
-                context: fetch
-                    .context_inputs
-                    .iter()
-                    .zip(&context)
-                    .map(|(input, value)| (input.variable.clone(), value.clone()))
-                    .collect(),
-                ..EntityBatch::default()
-            });
-            batches.len() - 1
-        });
-        let batch = &mut batches[batch_index];
-        match batch.index_of.get(&representation) {
-            Some(&i) => batch.positions[i].push(position),
-            None => {
-                batch
-                    .index_of
-                    .insert(representation.clone(), batch.representations.len());
-                batch.representations.push(representation);
-                batch.positions.push(vec![position]);
+        let batch_index = if fetch.context_inputs.is_empty() {
+            if collected.batches.is_empty() {
+                collected.batches.push(EntityBatch::default());
             }
-        }
-    }
-    batches
+            0
+        } else {
+            let context: Vec<JsonValue> = fetch
+                .context_inputs
+                .iter()
+                .map(|input| context_value(ancestors, input.up, &input.path))
+                .collect();
+            let batches = &mut collected.batches;
+            *batch_of.entry(context.clone()).or_insert_with(|| {
+                batches.push(EntityBatch {
+                    context: fetch
+                        .context_inputs
+                        .iter()
+                        .zip(&context)
+                        .map(|(input, value)| (input.variable.clone(), value.clone()))
+                        .collect(),
+                    ..EntityBatch::default()
+                });
+                batches.len() - 1
+            })
+        };
+        let batch = &mut collected.batches[batch_index];
+        let index = match batch.index_of.get(&representation) {
+            Some(&i) => i,
+            None => {
+                let i = batch.representations.len();
+                batch.index_of.insert(representation.clone(), i);
+                batch.representations.push(representation);
+                batch.uses.push(0);
+                i
+            }
+        };
+        batch.uses[index] += 1;
+        collected
+            .visits
+            .push(Some((batch_index as u32, index as u32)));
+    });
+    collected
 }
 
-/// A `@fromContext` value: from the ancestor `up` segments above `position`, follow `path`;
-/// `null` when anything on the way is missing.
-fn context_value(
-    tree: &JsonValue,
-    position: &[PathSegment],
-    up: usize,
-    path: &[String],
-) -> JsonValue {
-    let Some(ancestor_len) = position.len().checked_sub(up) else {
+/// A `@fromContext` value: from the ancestor `up` segments above the object (the last of
+/// `ancestors`), follow `path`; `null` when anything on the way is missing.
+fn context_value(ancestors: &[&JsonValue], up: usize, path: &[String]) -> JsonValue {
+    let Some(ancestor) = ancestors
+        .len()
+        .checked_sub(1 + up)
+        .and_then(|i| ancestors.get(i))
+    else {
         return JsonValue::Null;
     };
-    tree::get(tree, &position[..ancestor_len])
-        .and_then(|ancestor| {
-            path.iter()
-                .try_fold(ancestor, |v, key| v.as_object()?.get(key.as_str()))
-        })
+    path.iter()
+        .try_fold(*ancestor, |v, key| v.as_object()?.get(key.as_str()))
         .cloned()
         .unwrap_or(JsonValue::Null)
 }
@@ -558,19 +632,28 @@ mod tests {
 
     #[test]
     fn one_deduplicated_batch_without_context() {
-        let batches = collect_batches(
-            &tree(),
+        let tree = tree();
+        let collected = collect_batches(
+            &tree,
             &entity_fetch(vec![]),
             &items_path(),
             &PossibleTypes::default(),
         );
+        let batches = &collected.batches;
         assert_eq!(batches.len(), 1);
         assert_eq!(
             batches[0].representations.len(),
             2,
             "T 1 twice, T 2 once; U skipped"
         );
-        assert_eq!(batches[0].positions[0].len(), 3);
+        let positions = collected.positions(&tree, &items_path(), 0);
+        assert_eq!(positions[0].len(), 3);
+        assert_eq!(batches[0].uses, vec![3, 1]);
+        assert_eq!(
+            collected.visits.len(),
+            5,
+            "every object is visited, U included"
+        );
     }
 
     #[test]
@@ -581,18 +664,21 @@ mod tests {
             up: 2,
             path: vec!["lang".into()],
         };
-        let batches = collect_batches(
-            &tree(),
+        let tree = tree();
+        let collected = collect_batches(
+            &tree,
             &entity_fetch(vec![input]),
             &items_path(),
             &PossibleTypes::default(),
         );
+        let batches = &collected.batches;
         assert_eq!(batches.len(), 2);
         let en = &batches[0];
         assert_eq!(en.context[0].0, "contextualArgument_1");
         assert_eq!(en.context[0].1, JsonValue::from("en"));
         assert_eq!(en.representations.len(), 2);
-        assert_eq!(en.positions[0].len(), 2, "T 1 under both `en` groups");
+        let positions = collected.positions(&tree, &items_path(), 0);
+        assert_eq!(positions[0].len(), 2, "T 1 under both `en` groups");
         assert_eq!(batches[1].context[0].1, JsonValue::from("fr"));
         assert_eq!(batches[1].representations.len(), 1);
     }

@@ -81,12 +81,65 @@ impl Serialize for RequestVariables<'_> {
 }
 
 /// A subgraph's GraphQL response, as far as the executor reads it.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 pub struct SubgraphResponse {
-    #[serde(default)]
     pub data: Option<JsonValue>,
-    #[serde(default)]
     pub errors: Vec<SubgraphError>,
+}
+
+impl SubgraphResponse {
+    /// Parses a response body; the strings of `data` are slices of `bytes`, not copies.
+    pub fn from_bytes(bytes: &Bytes) -> Result<Self, serde_json::Error> {
+        use apollo_compiler::response::serde_json_bytes::value::BytesSeed;
+        use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+
+        struct Body<'b>(&'b Bytes);
+
+        impl<'de> Visitor<'de> for Body<'_> {
+            type Value = SubgraphResponse;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a GraphQL response object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut response = SubgraphResponse::default();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match &*key {
+                        "data" => {
+                            let data = map.next_value_seed(BytesSeed::new(self.0))?;
+                            response.data = (!data.is_null()).then_some(data);
+                        }
+                        "errors" => {
+                            response.errors = map
+                                .next_value::<Option<Vec<SubgraphError>>>()?
+                                .unwrap_or_default()
+                        }
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(response)
+            }
+        }
+
+        impl<'de> DeserializeSeed<'de> for Body<'_> {
+            type Value = SubgraphResponse;
+
+            fn deserialize<D: serde::Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> Result<Self::Value, D::Error> {
+                d.deserialize_map(self)
+            }
+        }
+
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        let response = Body(bytes).deserialize(&mut deserializer)?;
+        deserializer.end()?;
+        Ok(response)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -195,7 +248,7 @@ impl SubgraphClient {
         };
         // GraphQL-over-HTTP lets a subgraph answer 4xx with a GraphQL body; read it when it
         // parses, otherwise report the status.
-        match serde_json::from_slice::<SubgraphResponse>(&bytes) {
+        match SubgraphResponse::from_bytes(&bytes) {
             Ok(parsed) if status.is_success() || !parsed.errors.is_empty() => Ok(parsed),
             Ok(_) => Err(FetchError::Status(status)),
             Err(_) if !status.is_success() => Err(FetchError::Status(status)),

@@ -56,6 +56,86 @@ fn fan_out(
     }
 }
 
+/// Calls `visit` on every object `path` designates, in the order of [`collect_positions`],
+/// with the values along the way (`ancestors[0]` is the root; the object is last): what
+/// `@fromContext` values are read from.
+pub fn visit_objects<'v>(
+    root: &'v JsonValue,
+    path: &[FlattenPathElement],
+    visit: &mut dyn FnMut(&'v JsonValue, &[&'v JsonValue]),
+) {
+    let mut ancestors = vec![root];
+    walk(root, path, &mut ancestors, visit);
+}
+
+fn walk<'v>(
+    value: &'v JsonValue,
+    path: &[FlattenPathElement],
+    ancestors: &mut Vec<&'v JsonValue>,
+    visit: &mut dyn FnMut(&'v JsonValue, &[&'v JsonValue]),
+) {
+    let mut step =
+        |child: &'v JsonValue, rest: &[FlattenPathElement], ancestors: &mut Vec<&'v JsonValue>| {
+            ancestors.push(child);
+            walk(child, rest, ancestors, visit);
+            ancestors.pop();
+        };
+    match (path.split_first(), value) {
+        (_, JsonValue::Null) => {}
+        (None, JsonValue::Object(_)) => visit(value, ancestors),
+        (None, JsonValue::Array(items)) => {
+            items.iter().for_each(|item| step(item, path, ancestors))
+        }
+        (None, _) => {}
+        (Some((FlattenPathElement::List, rest)), JsonValue::Array(items)) => {
+            items.iter().for_each(|item| step(item, rest, ancestors))
+        }
+        (Some((FlattenPathElement::Field(key), rest)), JsonValue::Object(map)) => {
+            if let Some(child) = map.get(key.as_str()) {
+                step(child, rest, ancestors)
+            }
+        }
+        (Some((FlattenPathElement::Field(_), _)), JsonValue::Array(items)) => {
+            items.iter().for_each(|item| step(item, path, ancestors))
+        }
+        _ => {}
+    }
+}
+
+/// The mutable twin of [`visit_objects`]: the same objects in the same order.
+pub fn visit_objects_mut(
+    value: &mut JsonValue,
+    path: &[FlattenPathElement],
+    visit: &mut dyn FnMut(&mut JsonValue),
+) {
+    match (path.split_first(), value) {
+        (_, JsonValue::Null) => {}
+        (None, value @ JsonValue::Object(_)) => visit(value),
+        (None, JsonValue::Array(items)) => {
+            for item in items {
+                visit_objects_mut(item, path, visit);
+            }
+        }
+        (None, _) => {}
+        (Some((FlattenPathElement::List, rest)), JsonValue::Array(items)) => {
+            for item in items {
+                visit_objects_mut(item, rest, visit);
+            }
+        }
+        (Some((FlattenPathElement::Field(key), rest)), JsonValue::Object(map)) => {
+            if let Some(child) = map.get_mut(key.as_str()) {
+                visit_objects_mut(child, rest, visit);
+            }
+        }
+        (Some((FlattenPathElement::Field(_), _)), JsonValue::Array(items)) => {
+            for item in items {
+                visit_objects_mut(item, path, visit);
+            }
+        }
+        _ => {}
+    }
+}
+
 pub fn get<'a>(root: &'a JsonValue, path: &[PathSegment]) -> Option<&'a JsonValue> {
     path.iter().try_fold(root, |value, segment| match segment {
         PathSegment::Key(key) => value.as_object()?.get(key.as_str()),

@@ -1,12 +1,17 @@
 //! Response shaping: walks the client's validated operation over the merged tree with the
-//! API schema. apollo-compiler's executor does the walking (aliases, fragments by the data's
-//! `__typename`, `@skip`/`@include`, result coercion, null propagation) and answers
-//! introspection; the tree is exposed to it as resolvers that only read.
+//! API schema (aliases, fragments by the data's `__typename`, `@skip`/`@include`, result
+//! coercion, null propagation) and produces `data` as JSON bytes.
+//!
+//! Two walkers: `write` (the hot path) writes the JSON directly; operations that ask for
+//! introspection (`__schema`, `__type`) go through apollo-compiler's executor, which answers
+//! it, with the tree exposed as resolvers that only read.
+mod write;
+
 use apollo_compiler::ExecutableDocument;
 use apollo_compiler::Name;
 use apollo_compiler::Schema;
 use apollo_compiler::collections::HashMap;
-use apollo_compiler::executable::Operation;
+use apollo_compiler::executable::{Operation, OperationType, Selection};
 use apollo_compiler::resolvers::{Execution, FieldError, ObjectValue, ResolveInfo, ResolvedValue};
 use apollo_compiler::response::{JsonMap, JsonValue};
 use apollo_compiler::schema::{ExtendedType, Implementers, Type};
@@ -14,10 +19,11 @@ use apollo_compiler::validation::Valid;
 
 use crate::error::{GraphqlError, INTERNAL_SERVER_ERROR, paths_overlap};
 
-/// The client's response: `data` absent only when the whole operation could not run.
+/// The client's response: `data` is JSON text, `null` when null propagation reached the
+/// root or the operation could not run.
 #[derive(Debug)]
 pub struct Shaped {
-    pub data: Option<JsonMap>,
+    pub data: Vec<u8>,
     pub errors: Vec<GraphqlError>,
 }
 
@@ -33,6 +39,52 @@ pub struct ShapeInput<'a> {
 /// Shapes `tree` for the client. `fetch_errors` (already in client paths) come first; a
 /// null-in-non-null error is not repeated where a fetch error already explains the null.
 pub fn shape(input: &ShapeInput<'_>, tree: &JsonValue, fetch_errors: Vec<GraphqlError>) -> Shaped {
+    if !asks_introspection(input.document, input.operation) {
+        let writer =
+            write::Writer::new(input.schema, input.document, input.variables, &fetch_errors);
+        let (data, own) = writer.write(input.operation, tree);
+        let mut errors = fetch_errors;
+        errors.extend(own);
+        return Shaped { data, errors };
+    }
+    execute(input, tree, fetch_errors)
+}
+
+/// Whether the operation selects `__schema` or `__type` at its root.
+fn asks_introspection(document: &ExecutableDocument, operation: &Operation) -> bool {
+    fn visit<'a>(
+        document: &'a ExecutableDocument,
+        selections: &'a [Selection],
+        seen: &mut Vec<&'a str>,
+    ) -> bool {
+        selections.iter().any(|selection| match selection {
+            Selection::Field(field) => field.name == "__schema" || field.name == "__type",
+            Selection::InlineFragment(inline) => {
+                visit(document, &inline.selection_set.selections, seen)
+            }
+            Selection::FragmentSpread(spread) => {
+                let name = spread.fragment_name.as_str();
+                if seen.contains(&name) {
+                    return false;
+                }
+                seen.push(name);
+                document
+                    .fragments
+                    .get(&spread.fragment_name)
+                    .is_some_and(|f| visit(document, &f.selection_set.selections, seen))
+            }
+        })
+    }
+    operation.operation_type == OperationType::Query
+        && visit(
+            document,
+            &operation.selection_set.selections,
+            &mut Vec::new(),
+        )
+}
+
+/// The executor path, for operations that need introspection answered.
+fn execute(input: &ShapeInput<'_>, tree: &JsonValue, fetch_errors: Vec<GraphqlError>) -> Shaped {
     let empty = JsonMap::new();
     let root = TreeObject {
         type_name: input.operation.object_type().as_str(),
@@ -56,17 +108,21 @@ pub fn shape(input: &ShapeInput<'_>, tree: &JsonValue, fetch_errors: Vec<Graphql
                 .map(sanitize)
                 .collect::<Vec<_>>();
             errors.extend(own);
-            Shaped {
-                data: response.data,
-                errors,
-            }
+            let data = match response.data {
+                Some(map) => serde_json::to_vec(&map).unwrap_or_else(|_| b"null".to_vec()),
+                None => b"null".to_vec(),
+            };
+            Shaped { data, errors }
         }
         Err(error) => {
             errors.push(GraphqlError::from_compiler(
                 error.to_graphql_error(&input.document.sources),
                 Some(INTERNAL_SERVER_ERROR),
             ));
-            Shaped { data: None, errors }
+            Shaped {
+                data: b"null".to_vec(),
+                errors,
+            }
         }
     }
 }
@@ -178,7 +234,8 @@ mod tests {
     use super::*;
 
     const SDL: &str = r#"
-        type Query { top: [Product!]! me: User node: Node }
+        type Query { top: [Product!]! me: User node: Node search: [SearchResult] ints: [Int!] big: Int }
+        union SearchResult = Product | User
         interface Node { id: ID! }
         type Product implements Node { id: ID! name: String price: Float! color: Color }
         type User implements Node { id: ID! name: String! }
@@ -206,7 +263,8 @@ mod tests {
         };
         let tree: JsonValue = serde_json::from_value(tree).expect("tree");
         let shaped = shape(&input, &tree, fetch_errors);
-        serde_json::json!({"data": shaped.data, "errors": shaped.errors})
+        let data: serde_json::Value = serde_json::from_slice(&shaped.data).expect("data is JSON");
+        serde_json::json!({"data": data, "errors": shaped.errors})
     }
 
     #[test]
@@ -269,5 +327,81 @@ mod tests {
             out["data"],
             serde_json::json!({"__typename": "Query", "__type": {"enumValues": [{"name": "RED"}, {"name": "GREEN"}]}})
         );
+    }
+
+    /// The writer and apollo-compiler's executor agree on data and errors (message, path).
+    #[test]
+    fn writer_matches_the_executor() {
+        let cases: &[(&str, serde_json::Value, serde_json::Value)] = &[
+            (
+                "query($skip: Boolean!, $inc: Boolean!) { me @skip(if: $skip) { name } top { id ... @include(if: $inc) { name } ...P } } fragment P on Product { price color id }",
+                serde_json::json!({"skip": false, "inc": false}),
+                serde_json::json!({"me": {"name": "A"}, "top": [{"id": "1", "name": "n", "price": 1.5, "color": "RED"}]}),
+            ),
+            (
+                "query($skip: Boolean!, $inc: Boolean!) { me @skip(if: $skip) { name } top { id ... @include(if: $inc) { name } } }",
+                serde_json::json!({"skip": true, "inc": true}),
+                serde_json::json!({"me": {"name": "A"}, "top": [{"id": "1", "name": "n"}]}),
+            ),
+            (
+                "{ search { __typename ... on Product { id name } ... on User { id nm: name } ... on Node { id } } }",
+                serde_json::json!({}),
+                serde_json::json!({"search": [{"__typename": "User", "id": "u", "nm": "Ann"}, null, {"__typename": "Product", "id": "p", "name": null}, {"__typename": "Nope", "id": "x"}, {"id": "no-typename"}]}),
+            ),
+            (
+                "{ top { id name } me { name } }",
+                serde_json::json!({}),
+                serde_json::json!({"top": [{"id": "1", "name": "a"}, {"id": null, "name": "b"}], "me": {"name": "x"}}),
+            ),
+            (
+                "{ ints big node { id ... on User { name } } }",
+                serde_json::json!({}),
+                serde_json::json!({"ints": [1, null, 3], "big": 3000000000u64, "node": {"__typename": "User", "id": 7, "name": null}}),
+            ),
+            (
+                "{ ints big me { name } }",
+                serde_json::json!({}),
+                serde_json::json!({"ints": "not a list", "big": "x", "me": "leaf"}),
+            ),
+            (
+                "{ __typename top { __typename id price } }",
+                serde_json::json!({}),
+                serde_json::json!({"top": [{"id": "1", "price": 3}, {"id": "2", "price": 2.25}]}),
+            ),
+        ];
+        let schema = Schema::parse_and_validate(SDL, "s.graphql").expect("schema");
+        let implementers = schema.implementers_map();
+        for (query, variables, tree) in cases {
+            let document = ExecutableDocument::parse_and_validate(&schema, *query, "q.graphql")
+                .expect("document");
+            let operation = document.operations.get(None).expect("operation");
+            let variables: JsonMap = serde_json::from_value(variables.clone()).expect("variables");
+            let variables = Valid::assume_valid(variables);
+            let input = ShapeInput {
+                schema: &schema,
+                implementers: &implementers,
+                document: &document,
+                operation,
+                variables: &variables,
+                introspection: false,
+            };
+            let tree: JsonValue = serde_json::from_value(tree.clone()).expect("tree");
+            let fast = shape(&input, &tree, Vec::new());
+            let slow = execute(&input, &tree, Vec::new());
+            let fast_data: serde_json::Value = serde_json::from_slice(&fast.data).expect("json");
+            let slow_data: serde_json::Value = serde_json::from_slice(&slow.data).expect("json");
+            assert_eq!(fast_data, slow_data, "data of {query}");
+            let summary = |errors: &[GraphqlError]| {
+                errors
+                    .iter()
+                    .map(|e| (e.message.clone(), e.path.clone(), e.locations.clone()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(
+                summary(&fast.errors),
+                summary(&slow.errors),
+                "errors of {query}"
+            );
+        }
     }
 }
