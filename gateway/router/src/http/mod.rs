@@ -430,7 +430,7 @@ fn csrf_blocked(format: ResponseFormat) -> Response {
 }
 
 fn respond(format: ResponseFormat, handled: Handled) -> Response {
-    let body = match serde_json::to_vec(&handled.response) {
+    let body = match handled.response.to_json() {
         Ok(body) => body,
         Err(error) => {
             tracing::error!(%error, "could not serialize a response");
