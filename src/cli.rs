@@ -40,12 +40,12 @@ enum Command {
     Dev,
     /// One subgraph service.
     Subgraph {
-        /// identity, authz, audit or blog
+        /// identity, authz, audit, blog or a generated module
         name: String,
     },
     /// Apply pending database migrations (all subgraphs, or the named one).
     Migrate {
-        /// identity, authz, audit or blog; all when omitted
+        /// identity, authz, audit, blog or a generated module; all when omitted
         name: Option<String>,
     },
     /// Print the effective configuration as YAML, secrets redacted.
@@ -90,16 +90,21 @@ pub struct Loaded {
 
 impl Cli {
     pub async fn run(self) -> anyhow::Result<()> {
-        let loaded = self.load()?;
-        match self.command.unwrap_or(Command::Dev) {
+        // Generating, removing and composing only touch files: they need no configuration
+        // (which may name a module this binary was built without).
+        let command = match self.command {
+            Some(Command::New(command)) => return crate::new_cmd::run(command).await,
+            Some(Command::Schema(command)) => return crate::schema_cmd::run(command).await,
+            command => command.unwrap_or(Command::Dev),
+        };
+        let loaded = load(&self.config_dir, &self.environment)?;
+        match command {
             Command::Dev => {
                 let _telemetry = init_telemetry(&loaded)?;
                 crate::dev::run(&loaded, None).await
             }
             Command::Subgraph { name } => {
-                if crate::modules::find(&name).is_none() {
-                    crate::subgraphs::check_name(&name)?;
-                }
+                crate::subgraphs::check_name(&name)?;
                 let _telemetry = init_telemetry(&loaded)?;
                 crate::dev::run(&loaded, Some(&name)).await
             }
@@ -118,22 +123,23 @@ impl Cli {
                 operation_name,
             } => crate::gateway_cmd::query_plan(&supergraph, &query, operation_name.as_deref()),
             Command::Schema(command) => crate::schema_cmd::run(command).await,
-            Command::New(command) => crate::new_cmd::run(command),
+            Command::New(command) => crate::new_cmd::run(command).await,
             Command::Keys(command) => crate::identity_cmd::keys(&loaded, command).await,
             Command::Mail { to, limit } => {
                 crate::identity_cmd::mail(&loaded, to.as_deref(), limit).await
             }
         }
     }
+}
 
-    fn load(&self) -> anyhow::Result<Loaded> {
-        // The only place that reads the process environment for configuration.
-        let mut source = ConfigSource::from_process();
-        source.dir.clone_from(&self.config_dir);
-        source.env.clone_from(&self.environment);
-        let (config, figment) = source.load()?;
-        Ok(Loaded { config, figment })
-    }
+fn load(config_dir: &std::path::Path, environment: &str) -> anyhow::Result<Loaded> {
+    // The only place that reads the process environment for configuration.
+    let mut source = ConfigSource::from_process();
+    source.dir = config_dir.to_owned();
+    source.env = environment.to_owned();
+    let (config, figment) = source.load()?;
+    crate::modules::check_config(&config)?;
+    Ok(Loaded { config, figment })
 }
 
 fn init_telemetry(loaded: &Loaded) -> anyhow::Result<TelemetryGuard> {

@@ -1,17 +1,15 @@
 //! `platform migrate [<name>]`: apply pending migrations, whatever `migrate_on_start` says.
 use crate::cli::Loaded;
-use crate::subgraphs::{self, NOT_WIRED};
+use crate::subgraphs;
 
+/// Every subgraph, generated modules included (`subgraphs::all_names`), or the named one.
 pub async fn run(loaded: &Loaded, name: Option<&str>) -> anyhow::Result<()> {
     let names: Vec<&str> = match name {
         Some(name) => {
             subgraphs::check_name(name)?;
             vec![name]
         }
-        None => kit::config::SUBGRAPHS
-            .into_iter()
-            .filter(|n| !NOT_WIRED.contains(n))
-            .collect(),
+        None => subgraphs::all_names(),
     };
     for name in names {
         let db = subgraphs::open_for_migration(loaded, name).await?;

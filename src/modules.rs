@@ -1,18 +1,16 @@
-//! Modules made by `platform new subgraph <name>`, run by `platform dev` and
-//! `platform subgraph <name>` beside the built-in subgraphs.
+//! Modules made by `platform new subgraph <name>`, run by `platform dev`, `platform subgraph
+//! <name>` and `platform migrate` beside the built-in subgraphs.
 //!
-//! A generated module has no section in `config/` (the kit's config names its subgraphs), so
-//! what it needs is derived: it listens on `127.0.0.1:<port>` (the port the generator chose),
-//! keeps its data beside identity's (the same PostgreSQL database in its own schema, or
-//! `<name>.db` next to `identity.db`), verifies tokens with the `auth` section, and relays its
-//! events to the shared bus. It migrates itself at start when `database.migrate_on_start`.
-use std::net::SocketAddr;
+//! A generated module is configured like a built-in subgraph: `subgraphs.<name>` (`listen`,
+//! `database_url`), which the generator adds to `config/default.yaml`. It verifies tokens with
+//! the `auth` section, relays its events to the shared bus, and migrates itself at start when
+//! `database.migrate_on_start`.
 use std::pin::Pin;
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use kit::auth::TokenVerifier;
-use kit::config::extract_section;
+use kit::config::{PlatformConfig, extract_section};
 use kit::db::{Db, DbError};
 use kit::events::EventBus;
 use tokio::net::TcpListener;
@@ -23,10 +21,9 @@ use crate::cli::Loaded;
 /// A boxed future, as the registry's function pointers return.
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
-/// One generated module: the crate's name, its port, and the crate's standard entry points.
+/// One generated module: the crate's name and its standard entry points.
 pub struct GeneratedModule {
     pub name: &'static str,
-    pub port: u16,
     pub migrate: fn(Db) -> BoxFuture<Result<Vec<String>, DbError>>,
     pub serve: fn(Served) -> BoxFuture<Result<(), kit::service::ServiceError>>,
     pub sdl: fn() -> String,
@@ -48,10 +45,9 @@ pub struct Served {
 // Unused while no module is generated.
 #[allow(unused_macros)]
 macro_rules! generated {
-    ($krate:ident, $port:literal) => {
+    ($krate:ident) => {
         GeneratedModule {
             name: stringify!($krate),
-            port: $port,
             migrate: |db| Box::pin(async move { $krate::migrate(&db).await }),
             serve: |s| {
                 Box::pin($krate::serve(
@@ -74,33 +70,48 @@ pub fn find(name: &str) -> Option<&'static GeneratedModule> {
     MODULES.iter().find(|m| m.name == name)
 }
 
-/// The database URL of a generated module, derived from identity's.
-fn database_url(loaded: &Loaded, name: &str) -> anyhow::Result<String> {
-    let identity = loaded
-        .config
-        .subgraph("identity")
-        .context("no configuration for subgraph `identity`")?
-        .database_url
-        .expose()
-        .to_owned();
-    Ok(derive_database_url(&identity, name))
+/// The kit accepts any name under `subgraphs` beside the built-in ones; only registered
+/// modules may be there, so a misspelt name is an error rather than a silently unused section.
+pub fn check_config(config: &PlatformConfig) -> anyhow::Result<()> {
+    let unknown: Vec<&str> = config
+        .subgraphs
+        .modules
+        .keys()
+        .map(String::as_str)
+        .filter(|name| find(name).is_none())
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let known: Vec<&str> = kit::config::SUBGRAPHS
+        .into_iter()
+        .chain(MODULES.iter().map(|m| m.name))
+        .collect();
+    anyhow::bail!(
+        "subgraphs.{}: no such subgraph; expected one of: {}",
+        unknown.join(", subgraphs."),
+        known.join(", ")
+    )
 }
 
-fn derive_database_url(identity: &str, name: &str) -> String {
-    match identity.strip_prefix("sqlite://") {
-        Some(path) => {
-            let dir = std::path::Path::new(path)
-                .parent()
-                .map(|d| d.display().to_string())
-                .filter(|d| !d.is_empty());
-            match dir {
-                Some(dir) => format!("sqlite://{dir}/{name}.db"),
-                None => format!("sqlite://{name}.db"),
-            }
-        }
-        // PostgreSQL (each subgraph in its own schema) and in-memory SQLite are shared as is.
-        None => identity.to_owned(),
-    }
+/// Opens a generated module's database as `subgraphs.<name>` configures it.
+pub async fn open_db(loaded: &Loaded, name: &str) -> anyhow::Result<Db> {
+    let subgraph = section(loaded, name)?;
+    Db::connect(
+        subgraph.database_url.expose(),
+        loaded.config.db_options(name),
+    )
+    .await
+    .with_context(|| format!("{name}: cannot open its database"))
+}
+
+fn section<'a>(loaded: &'a Loaded, name: &str) -> anyhow::Result<&'a kit::config::SubgraphConfig> {
+    loaded.config.subgraph(name).with_context(|| {
+        format!(
+            "no `subgraphs.{name}` section in the configuration (`platform new subgraph` \
+             adds it to config/default.yaml)"
+        )
+    })
 }
 
 /// Runs a generated module until `shutdown` is cancelled.
@@ -111,10 +122,7 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let name = module.name;
-    let url = database_url(loaded, name)?;
-    let db = Db::connect(&url, loaded.config.db_options(name))
-        .await
-        .with_context(|| format!("{name}: cannot open its database"))?;
+    let db = open_db(loaded, name).await?;
     if loaded.config.database.migrate_on_start {
         (module.migrate)(db.clone())
             .await
@@ -123,10 +131,11 @@ pub async fn run(
     let auth: kit::auth::AuthConfig = extract_section(&loaded.figment, "auth")?;
     let verifier =
         TokenVerifier::from_config(&auth).with_context(|| format!("{name}: token verification"))?;
-    let listen = SocketAddr::from(([127, 0, 0, 1], module.port));
+    let listen = section(loaded, name)?.listen;
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("{name}: cannot listen on {listen}"))?;
+    tracing::info!(service = name, %listen, "listening");
     (module.serve)(Served {
         db,
         bus,
@@ -136,19 +145,4 @@ pub async fn run(
     })
     .await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn generated_modules_keep_their_data_beside_identity() {
-        use super::derive_database_url as url;
-        assert_eq!(
-            url("sqlite://data/identity.db", "shop"),
-            "sqlite://data/shop.db"
-        );
-        assert_eq!(url("sqlite://identity.db", "shop"), "sqlite://shop.db");
-        assert_eq!(url("sqlite::memory:", "shop"), "sqlite::memory:");
-        assert_eq!(url("postgres://u@h/db", "shop"), "postgres://u@h/db");
-    }
 }

@@ -4,9 +4,11 @@
 //! Generating writes the crate (`subgraphs/<name>/` from `templates/subgraph/`, embedded in
 //! the binary), its `module.yaml`, migrations for both databases and `schema/<name>.graphql`,
 //! then adds one line each to the root `Cargo.toml` (workspace member, workspace dependency,
-//! CLI dependency), `src/modules.rs` (the registry `platform dev` runs) and an entry to
-//! `schema/subgraphs.yaml`. The port is the next one after every port already in use.
-//! Removing undoes exactly those edits; built-in subgraphs are refused.
+//! CLI dependency) and `src/modules.rs` (the registry `platform dev` and `platform migrate`
+//! use), its `subgraphs.<name>` section to `config/default.yaml`, its entry to
+//! `schema/subgraphs.yaml`, and recomposes `schema/supergraph.graphql`. The port is the next
+//! one after every port already configured. Removing undoes exactly those edits (and the
+//! crate's entry in `Cargo.lock`, which the first build adds); built-in subgraphs are refused.
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail, ensure};
@@ -27,7 +29,7 @@ pub enum NewCommand {
     },
 }
 
-pub fn run(command: NewCommand) -> anyhow::Result<()> {
+pub async fn run(command: NewCommand) -> anyhow::Result<()> {
     match command {
         NewCommand::Subgraph {
             name,
@@ -37,8 +39,10 @@ pub fn run(command: NewCommand) -> anyhow::Result<()> {
             let port = generate(&root, &name)?;
             println!(
                 "created subgraph `{name}` on port {port}: subgraphs/{name}, migrations/{name}, \
-                 schema/{name}.graphql\nnext: `cargo test -p {name}`, then `cargo run` (see docs/modules.md)"
+                 schema/{name}.graphql, subgraphs.{name} in config/default.yaml"
             );
+            recompose(&root).await;
+            println!("next: `cargo test -p {name}`, then `cargo run` (see docs/modules.md)");
             Ok(())
         }
         NewCommand::Subgraph {
@@ -48,14 +52,34 @@ pub fn run(command: NewCommand) -> anyhow::Result<()> {
         } => {
             remove(&root, &name)?;
             println!("removed subgraph `{name}`");
+            recompose(&root).await;
             Ok(())
         }
+    }
+}
+
+/// Brings `schema/supergraph.graphql` in line with `schema/subgraphs.yaml`. A failure (a
+/// manifest entry that introspects a subgraph that is not running) only warns: the files are
+/// written, and `platform schema compose` can be run later.
+async fn recompose(root: &Path) {
+    let schema = root.join("schema");
+    let composed = crate::schema_cmd::compose_manifest(&schema.join("subgraphs.yaml")).await;
+    let written = composed.and_then(|sdl| {
+        crate::schema_cmd::write_replacing(&schema.join("supergraph.graphql"), &sdl)
+    });
+    match written {
+        Ok(()) => println!("composed schema/supergraph.graphql"),
+        Err(e) => eprintln!(
+            "warning: schema/supergraph.graphql not recomposed ({e:#}); run `cargo run -- schema compose`"
+        ),
     }
 }
 
 /// The registry file and its markers.
 const REGISTRY: &str = "src/modules.rs";
 const REGISTRY_END: &str = "// platform:new-subgraph:end";
+/// The base configuration layer, where a module's `subgraphs.<name>` section goes.
+const CONFIG: &str = "config/default.yaml";
 
 /// Names that are taken: built-in crates, and words that cannot name a crate in Rust code.
 const RESERVED: &[&str] = &[
@@ -253,31 +277,15 @@ fn loopback_ports(text: &str) -> impl Iterator<Item = u16> + '_ {
         })
 }
 
-/// The registry lines' ports (`generated!(name, 4005)`).
-fn registry_ports(text: &str) -> impl Iterator<Item = u16> + '_ {
-    text.lines()
-        .filter_map(|line| line.trim().strip_prefix("generated!("))
-        .filter_map(|rest| {
-            rest.split(',')
-                .nth(1)?
-                .trim()
-                .trim_end_matches(')')
-                .trim()
-                .parse()
-                .ok()
-        })
-}
-
-/// One past the highest port any service is configured or registered on.
+/// One past the highest port any service is configured on.
 fn next_port(root: &Path) -> anyhow::Result<u16> {
     let mut highest = 4000;
-    for file in ["config/default.yaml", "schema/subgraphs.yaml"] {
+    for file in [CONFIG, "schema/subgraphs.yaml"] {
         let path = root.join(file);
         if path.is_file() {
             highest = loopback_ports(&read(&path)?).fold(highest, u16::max);
         }
     }
-    highest = registry_ports(&read(&root.join(REGISTRY))?).fold(highest, u16::max);
     highest
         .checked_add(1)
         .context("no free port above the configured ones")
@@ -339,6 +347,8 @@ pub fn generate(root: &Path, name: &str) -> anyhow::Result<u16> {
         registry.contains(REGISTRY_END),
         "{REGISTRY} has lost its `{REGISTRY_END}` marker"
     );
+    let config_path = root.join(CONFIG);
+    let config = read(&config_path)?;
     let port = next_port(root)?;
     let names = Names::new(name);
     let version = migration_version();
@@ -347,9 +357,10 @@ pub fn generate(root: &Path, name: &str) -> anyhow::Result<u16> {
     let manifest = add_to_manifest(&manifest, name)?;
     let registry = registry.replacen(
         REGISTRY_END,
-        &format!("generated!({name}, {port}),\n    {REGISTRY_END}"),
+        &format!("generated!({name}),\n    {REGISTRY_END}"),
         1,
     );
+    let config = add_config_section(&config, name, port)?;
     let subgraphs_path = root.join("schema/subgraphs.yaml");
     let subgraphs = if subgraphs_path.is_file() {
         read(&subgraphs_path)?
@@ -364,6 +375,7 @@ pub fn generate(root: &Path, name: &str) -> anyhow::Result<u16> {
     }
     write(&manifest_path, &manifest)?;
     write(&registry_path, &registry)?;
+    write(&config_path, &config)?;
     write(&subgraphs_path, &subgraphs)?;
     format_sources(root, name);
     Ok(port)
@@ -431,6 +443,103 @@ fn add_to_manifest(manifest: &str, name: &str) -> anyhow::Result<String> {
     Ok(lines.join("\n") + "\n")
 }
 
+/// The lines of `subgraphs.<name>` in `config/default.yaml`.
+fn config_section(name: &str, port: u16) -> [String; 3] {
+    [
+        format!("  {name}:"),
+        format!("    listen: 127.0.0.1:{port}"),
+        format!("    database_url: sqlite://data/{name}.db"),
+    ]
+}
+
+/// The line range of the top-level `subgraphs:` map: from its key to its last indented line.
+fn subgraphs_block(lines: &[&str]) -> anyhow::Result<(usize, usize)> {
+    let start = lines
+        .iter()
+        .position(|l| l.trim_end() == "subgraphs:")
+        .with_context(|| format!("{CONFIG} has no top-level `subgraphs:` section"))?;
+    let mut end = start;
+    for (i, line) in lines.iter().enumerate().skip(start + 1) {
+        if line.starts_with(' ') {
+            end = i;
+        } else if !line.trim().is_empty() {
+            break;
+        }
+    }
+    Ok((start, end))
+}
+
+/// `config/default.yaml` with `subgraphs.<name>` after the last subgraph.
+fn add_config_section(config: &str, name: &str, port: u16) -> anyhow::Result<String> {
+    let mut lines: Vec<&str> = config.lines().collect();
+    let (start, end) = subgraphs_block(&lines)?;
+    let key = format!("  {name}:");
+    ensure!(
+        !lines[start..=end].contains(&key.as_str()),
+        "{CONFIG} already has a `subgraphs.{name}` section"
+    );
+    let section = config_section(name, port);
+    for (i, line) in section.iter().enumerate() {
+        lines.insert(end + 1 + i, line);
+    }
+    Ok(lines.join("\n") + "\n")
+}
+
+/// `config/default.yaml` without the lines `add_config_section` added.
+fn remove_config_section(config: &str, name: &str) -> anyhow::Result<String> {
+    let lines: Vec<&str> = config.lines().collect();
+    let (start, end) = subgraphs_block(&lines)?;
+    let key = format!("  {name}:");
+    let Some(at) = lines[start..=end].iter().position(|l| *l == key) else {
+        return Ok(config.to_owned());
+    };
+    let at = start + at;
+    // The key and its indented settings.
+    let stop = lines[at + 1..]
+        .iter()
+        .position(|l| !l.starts_with("    "))
+        .map_or(lines.len(), |i| at + 1 + i);
+    let kept: Vec<&str> = lines[..at].iter().chain(&lines[stop..]).copied().collect();
+    Ok(kept.join("\n") + "\n")
+}
+
+/// `Cargo.lock` without the module's package and the CLI's dependency on it: what cargo
+/// itself writes on the next build, done now so removal leaves the tree as it was.
+fn remove_from_lockfile(lock: &str, name: &str) -> String {
+    let ours = format!("name = \"{name}\"");
+    let dependency = format!(" \"{name}\",");
+    let mut out: Vec<&str> = Vec::new();
+    // Packages are blocks separated by blank lines; ours is the path package named `name`
+    // (no `source` line: a registry crate of the same name is left alone).
+    let blocks: Vec<&str> = lock.split("\n\n").collect();
+    for block in &blocks {
+        let lines: Vec<&str> = block.lines().collect();
+        let is_ours = lines.first().is_some_and(|l| *l == "[[package]]")
+            && lines.get(1).is_some_and(|l| *l == ours)
+            && !lines.iter().any(|l| l.starts_with("source = "));
+        if !is_ours {
+            out.push(block);
+        }
+    }
+    let mut text = out.join("\n\n");
+    if lock.ends_with('\n') && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    // The dependency line, in the root package (`platform`) only.
+    let mut result = String::new();
+    let mut in_platform = false;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with("name = ") {
+            in_platform = line.trim_end() == "name = \"platform\"";
+        }
+        if in_platform && line.trim_end() == dependency {
+            continue;
+        }
+        result.push_str(line);
+    }
+    result
+}
+
 fn subgraph_entry(name: &str, port: u16) -> String {
     format!(
         "  - name: {name}\n    routing_url: http://127.0.0.1:{port}/graphql\n    schema:\n      file: {name}.graphql\n"
@@ -453,7 +562,7 @@ pub fn remove(root: &Path, name: &str) -> anyhow::Result<()> {
     let registered = |line: &str| {
         line.trim()
             .strip_prefix("generated!(")
-            .and_then(|rest| rest.split(',').next())
+            .and_then(|rest| rest.split([',', ')']).next())
             .is_some_and(|n| n.trim() == name)
     };
     if !registry.lines().any(registered) {
@@ -472,13 +581,21 @@ pub fn remove(root: &Path, name: &str) -> anyhow::Result<()> {
         .filter(|l| !registered(l))
         .map(|l| format!("{l}\n"))
         .collect();
+    let config_path = root.join(CONFIG);
+    let config = remove_config_section(&read(&config_path)?, name)?;
     let subgraphs_path = root.join("schema/subgraphs.yaml");
     if subgraphs_path.is_file() {
         let subgraphs = read(&subgraphs_path)?;
         write(&subgraphs_path, &remove_subgraph_entry(&subgraphs, name))?;
     }
+    let lock_path = root.join("Cargo.lock");
+    if lock_path.is_file() {
+        let lock = read(&lock_path)?;
+        write(&lock_path, &remove_from_lockfile(&lock, name))?;
+    }
     write(&manifest_path, &manifest)?;
     write(&registry_path, &registry)?;
+    write(&config_path, &config)?;
     for dir in [
         root.join("subgraphs").join(name),
         root.join("migrations").join(name),

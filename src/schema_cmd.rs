@@ -132,7 +132,7 @@ pub fn subgraph_sdl(name: &str) -> anyhow::Result<String> {
 
 /// Reads the manifest, gets every SDL (file or running subgraph) and composes. The result
 /// ends with a newline, as committed files do.
-async fn compose_manifest(manifest_path: &Path) -> anyhow::Result<String> {
+pub(crate) async fn compose_manifest(manifest_path: &Path) -> anyhow::Result<String> {
     let manifest = SubgraphsManifest::from_yaml(&read(manifest_path)?)
         .with_context(|| format!("in {}", manifest_path.display()))?;
     // Files are relative to the manifest's folder, so the manifest works from any directory.
@@ -228,7 +228,7 @@ fn collect_graphql_files(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Resul
 
 /// Writes beside `path` then renames over it: a running gateway watching the file never reads
 /// half of it.
-fn write_replacing(path: &Path, content: &str) -> anyhow::Result<()> {
+pub(crate) fn write_replacing(path: &Path, content: &str) -> anyhow::Result<()> {
     let mut aside = path.as_os_str().to_owned();
     aside.push(".next");
     let aside = PathBuf::from(aside);

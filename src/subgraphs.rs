@@ -22,13 +22,22 @@ pub struct Shared {
     pub shutdown: CancellationToken,
 }
 
+/// Every subgraph `platform dev` runs: the wired built-in ones, then the generated modules.
+pub fn all_names() -> Vec<&'static str> {
+    SUBGRAPHS
+        .into_iter()
+        .filter(|n| !NOT_WIRED.contains(n))
+        .chain(crate::modules::MODULES.iter().map(|m| m.name))
+        .collect()
+}
+
 pub fn check_name(name: &str) -> anyhow::Result<()> {
-    if SUBGRAPHS.contains(&name) {
+    if SUBGRAPHS.contains(&name) || crate::modules::find(name).is_some() {
         Ok(())
     } else {
         anyhow::bail!(
             "unknown subgraph `{name}`; expected one of: {}",
-            SUBGRAPHS.join(", ")
+            all_names().join(", ")
         )
     }
 }
@@ -62,7 +71,10 @@ pub async fn migrate_db(name: &str, db: &Db) -> anyhow::Result<Vec<String>> {
         "audit" => audit::migrate(db).await?,
         "authz" => authz::service::migrate(db).await?,
         "blog" => blog::migrate(db).await?,
-        other => anyhow::bail!("{other}: not wired into the platform CLI yet"),
+        other => match crate::modules::find(other) {
+            Some(module) => (module.migrate)(db.clone()).await?,
+            None => anyhow::bail!("{other}: not wired into the platform CLI yet"),
+        },
     };
     Ok(applied)
 }

@@ -1,6 +1,8 @@
 //! `platform dev` (what `cargo run` runs): the gateway in front of the subgraphs, driven over
 //! HTTP through the gateway only, with every port and database moved to temp places.
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use federation::check::SubgraphsManifest;
 use serde_json::{Value, json};
@@ -8,7 +10,7 @@ use serde_json::{Value, json};
 use crate::gateway::{Running, free_port, wait_ready};
 use crate::{arg, read, repo};
 
-async fn graphql(
+pub async fn graphql(
     client: &reqwest::Client,
     base: &str,
     token: Option<&str>,
@@ -30,65 +32,120 @@ async fn graphql(
         .expect("a JSON response")
 }
 
+/// `platform dev`'s configuration: a workspace's `config/`, every loopback port moved to a
+/// free one and every SQLite file to a temp folder.
+pub struct DevConfig {
+    /// Holds the config and the databases for as long as the platform runs.
+    _dir: tempfile::TempDir,
+    pub config_dir: PathBuf,
+    pub base: String,
+    /// `PLATFORM__GATEWAY__SUBGRAPHS__<NAME>__URL` for every composed subgraph.
+    gateway_urls: Vec<(String, String)>,
+}
+
+impl DevConfig {
+    /// The ports moved are the gateway's (4000) and every routing URL's in the workspace's
+    /// `schema/subgraphs.yaml` (listen addresses, and the JWKS URLs on identity's port).
+    pub fn new(root: &Path) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let manifest = SubgraphsManifest::from_yaml(&read(&root.join("schema/subgraphs.yaml")))
+            .expect("manifest");
+        let mut moves = vec![(4000, free_port())];
+        let mut gateway_urls = Vec::new();
+        for subgraph in &manifest.subgraphs {
+            let port: u16 = subgraph
+                .routing_url
+                .strip_prefix("http://127.0.0.1:")
+                .and_then(|rest| rest.split('/').next())
+                .and_then(|port| port.parse().ok())
+                .unwrap_or_else(|| panic!("{}: not a loopback routing URL", subgraph.name));
+            let free = free_port();
+            moves.push((port, free));
+            gateway_urls.push((
+                format!(
+                    "PLATFORM__GATEWAY__SUBGRAPHS__{}__URL",
+                    subgraph.name.to_uppercase()
+                ),
+                format!("http://127.0.0.1:{free}/graphql"),
+            ));
+        }
+        let config_dir = dir.path().join("config");
+        std::fs::create_dir(&config_dir).expect("config dir");
+        for entry in std::fs::read_dir(root.join("config")).expect("config/") {
+            let path = entry.expect("config entry").path();
+            let mut text = read(&path);
+            for (from, to) in &moves {
+                text = text.replace(&format!("127.0.0.1:{from}"), &format!("127.0.0.1:{to}"));
+            }
+            let text = text.replace(
+                "sqlite://data/",
+                &format!("sqlite://{}/", dir.path().display()),
+            );
+            std::fs::write(config_dir.join(path.file_name().expect("file name")), text)
+                .expect("write config");
+        }
+        Self {
+            base: format!("http://127.0.0.1:{}", moves[0].1),
+            _dir: dir,
+            config_dir,
+            gateway_urls,
+        }
+    }
+
+    /// `<bin> --config-dir <this> <args>` run in `root`, its output discarded.
+    pub fn command(&self, bin: &Path, root: &Path, args: &[&str]) -> Command {
+        let mut command = Command::new(bin);
+        command
+            .args(["--config-dir", arg(&self.config_dir)])
+            .args(args)
+            .current_dir(root)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        command
+    }
+
+    /// Starts `<bin> dev` in `root` (the gateway serves `root`'s `schema/supergraph.graphql`).
+    pub fn spawn(&self, bin: &Path, root: &Path, env: &[(&str, &str)]) -> Running {
+        let mut command = self.command(bin, root, &["dev"]);
+        // The config overrides the supergraph's routing URLs.
+        command.envs(self.gateway_urls.iter().map(|(k, v)| (k, v)));
+        command.envs(env.iter().copied());
+        Running(command.spawn().expect("start `platform dev`"))
+    }
+}
+
 /// `platform dev` on the committed config with every port and database moved to temp places.
 struct Dev {
     base: String,
     child: Running,
-    _dir: tempfile::TempDir,
+    _config: DevConfig,
 }
 
 fn start_dev(env: &[(&str, &str)]) -> Dev {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let manifest = SubgraphsManifest::from_yaml(&read(&repo().join("schema/subgraphs.yaml")))
-        .expect("manifest");
-    // The committed config, every loopback port moved to a free one (listen addresses and
-    // the JWKS URLs the gateway and subgraphs verify tokens against).
-    let ports: Vec<(String, u16)> = ["identity", "authz", "audit", "blog"]
-        .into_iter()
-        .map(|name| (name.to_owned(), free_port()))
-        .collect();
-    let gateway_port = free_port();
-    let config_dir = dir.path().join("config");
-    std::fs::create_dir(&config_dir).expect("config dir");
-    for entry in std::fs::read_dir(repo().join("config")).expect("config/") {
-        let path = entry.expect("config entry").path();
-        let mut text = read(&path).replace("127.0.0.1:4000", &format!("127.0.0.1:{gateway_port}"));
-        for (default, (_, port)) in [4001, 4002, 4003, 4004].into_iter().zip(&ports) {
-            text = text.replace(
-                &format!("127.0.0.1:{default}"),
-                &format!("127.0.0.1:{port}"),
-            );
-        }
-        let text = text.replace(
-            "sqlite://data/",
-            &format!("sqlite://{}/", dir.path().display()),
-        );
-        std::fs::write(config_dir.join(path.file_name().expect("file name")), text)
-            .expect("write config");
-    }
-    let mut command = Command::new(env!("CARGO_BIN_EXE_platform"));
-    command
-        .args(["--config-dir", arg(&config_dir), "dev"])
-        .current_dir(repo())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    // The config overrides the supergraph's routing URLs (only composed subgraphs may be named).
-    for (name, port) in &ports {
-        if manifest.subgraphs.iter().any(|s| s.name == *name) {
-            command.env(
-                format!("PLATFORM__GATEWAY__SUBGRAPHS__{}__URL", name.to_uppercase()),
-                format!("http://127.0.0.1:{port}/graphql"),
-            );
-        }
-    }
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let child = Running(command.spawn().expect("start `platform dev`"));
+    let config = DevConfig::new(&repo());
+    let child = config.spawn(Path::new(env!("CARGO_BIN_EXE_platform")), &repo(), env);
     Dev {
-        base: format!("http://127.0.0.1:{gateway_port}"),
+        base: config.base.clone(),
         child,
-        _dir: dir,
+        _config: config,
+    }
+}
+
+/// Polls `{ me { id } }` with `token` until the gateway accepts it. The gateway may have
+/// fetched identity's JWKS before identity listened; it refetches on an unknown key id at most
+/// every `min_refetch` (see router::auth::jwks).
+pub async fn wait_until_token_accepted(client: &reqwest::Client, base: &str, token: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let me = graphql(client, base, Some(token), "{ me { id } }", json!({})).await;
+        if me["errors"].is_null() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the gateway never accepted identity's token: {me}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 
@@ -97,7 +154,7 @@ async fn the_gateway_fronts_the_subgraphs_with_the_committed_supergraph() {
     let Dev {
         base,
         mut child,
-        _dir,
+        _config,
     } = start_dev(&[]);
     let client = reqwest::Client::new();
     let committed = read(&repo().join("schema/supergraph.graphql"));
@@ -139,16 +196,8 @@ async fn the_gateway_fronts_the_subgraphs_with_the_committed_supergraph() {
 
     // One operation across identity (me) and audit (auditTrail) through the gateway.
     let activity = read(&repo().join("schema/operations/audit/my_activity.graphql"));
-    // The gateway may have fetched identity's JWKS before identity listened; it refetches on
-    // an unknown key id at most every `min_refetch` (see router::auth::jwks): retry meanwhile.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let mut mine = graphql(&client, &base, Some(&token), &activity, json!({})).await;
-    while mine["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-        && std::time::Instant::now() < deadline
-    {
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-        mine = graphql(&client, &base, Some(&token), &activity, json!({})).await;
-    }
+    wait_until_token_accepted(&client, &base, &token).await;
+    let mine = graphql(&client, &base, Some(&token), &activity, json!({})).await;
     assert!(mine["errors"].is_null(), "{mine}");
     assert_eq!(mine["data"]["me"]["username"], "alice", "{mine}");
     assert!(
@@ -158,7 +207,7 @@ async fn the_gateway_fronts_the_subgraphs_with_the_committed_supergraph() {
 }
 
 /// The payload of a JWT, as JSON (the signature is the gateway's and subgraphs' business).
-fn claims(token: &str) -> Value {
+pub fn claims(token: &str) -> Value {
     use base64::Engine as _;
     let payload = token.split('.').nth(1).expect("a JWT has a payload");
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -167,7 +216,7 @@ fn claims(token: &str) -> Value {
     serde_json::from_slice(&bytes).expect("JSON claims")
 }
 
-fn scopes(token: &str) -> Vec<String> {
+pub fn scopes(token: &str) -> Vec<String> {
     claims(token)["scope"]
         .as_str()
         .unwrap_or("")
@@ -177,20 +226,20 @@ fn scopes(token: &str) -> Vec<String> {
 }
 
 /// One client of the platform, through the gateway only.
-struct Client {
-    http: reqwest::Client,
-    base: String,
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
 }
 
 impl Client {
     /// Runs `query` and fails the test on any GraphQL error.
-    async fn ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+    pub async fn ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let response = graphql(&self.http, &self.base, token, query, variables).await;
         assert!(response["errors"].is_null(), "{query}: {response}");
         response["data"].clone()
     }
 
-    async fn register(&self, email: &str, username: &str) -> String {
+    pub async fn register(&self, email: &str, username: &str) -> String {
         let data = self
             .ok(
                 None,
@@ -202,7 +251,7 @@ impl Client {
     }
 
     /// (access token, refresh token)
-    async fn login(&self, email: &str, password: &str) -> (String, String) {
+    pub async fn login(&self, email: &str, password: &str) -> (String, String) {
         let data = self
             .ok(
                 None,
@@ -214,8 +263,70 @@ impl Client {
         (text("accessToken"), text("refreshToken"))
     }
 
+    /// (access token, refresh token), retrying while the subgraphs behind a ready gateway are
+    /// still starting.
+    pub async fn login_when_up(&self, email: &str, password: &str) -> (String, String) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let response = graphql(
+                &self.http,
+                &self.base,
+                None,
+                "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+                json!({"e": email, "p": password}),
+            )
+            .await;
+            if response["errors"].is_null() || Instant::now() > deadline {
+                return self.login(email, password).await;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// The new access token for `refresh_token` (carrying roles granted since login).
+    pub async fn refresh(&self, refresh_token: &str) -> String {
+        let refreshed = self
+            .ok(
+                None,
+                "mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }",
+                json!({"t": refresh_token}),
+            )
+            .await;
+        refreshed["refreshToken"]["accessToken"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    /// Creates role `name` holding `permission` and assigns it to `user_id`, as `admin`.
+    pub async fn grant_role(&self, admin: &str, name: &str, permission: &str, user_id: &str) {
+        let role = self
+            .ok(
+                Some(admin),
+                "mutation($n: String!) { createRole(input: {name: $n, description: \"granted by a test\"}) { id } }",
+                json!({"n": name}),
+            )
+            .await;
+        let role_id = role["createRole"]["id"]
+            .as_str()
+            .expect("role id")
+            .to_owned();
+        self.ok(
+            Some(admin),
+            "mutation($r: ID!, $p: String!) { grantPermission(roleId: $r, permission: $p) { id } }",
+            json!({"r": role_id, "p": permission}),
+        )
+        .await;
+        self.ok(
+            Some(admin),
+            "mutation($u: ID!, $r: ID!) { assignRole(userId: $u, roleId: $r) { id } }",
+            json!({"u": user_id, "r": role_id}),
+        )
+        .await;
+    }
+
     /// Audit entries of `action` about `resource_id`, waiting for the event to be relayed.
-    async fn audited(&self, admin: &str, action: &str, resource_id: &str) -> Vec<Value> {
+    pub async fn audited(&self, admin: &str, action: &str, resource_id: &str) -> Vec<Value> {
         let query = "query($f: AuditEntryFilter) { auditEntries(filter: $f, first: 50) { edges { node { userId action resource resourceId } } } }";
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         loop {
@@ -246,7 +357,7 @@ async fn an_admin_grants_publishing_and_the_blog_lifecycle_is_enforced_and_audit
     let Dev {
         base,
         mut child,
-        _dir,
+        _config,
     } = start_dev(&[
         (
             "PLATFORM__IDENTITY__BOOTSTRAP_ADMIN__EMAIL",
@@ -261,22 +372,9 @@ async fn an_admin_grants_publishing_and_the_blog_lifecycle_is_enforced_and_audit
     wait_ready(&http, &base, &mut child, |_| true).await;
     let client = Client { http, base };
 
-    // The subgraphs may still be starting when the gateway is ready.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let (admin, _) = loop {
-        let response = graphql(
-            &client.http,
-            &client.base,
-            None,
-            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken refreshToken } }",
-            json!({"e": "admin@example.com", "p": admin_password}),
-        )
+    let (admin, _) = client
+        .login_when_up("admin@example.com", admin_password)
         .await;
-        if response["errors"].is_null() || std::time::Instant::now() > deadline {
-            break client.login("admin@example.com", admin_password).await;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    };
     assert!(scopes(&admin).iter().any(|s| s == "authz.role.create"));
 
     let bob_id = client.register("bob@example.com", "bob").await;
@@ -288,24 +386,7 @@ async fn an_admin_grants_publishing_and_the_blog_lifecycle_is_enforced_and_audit
         .login("carol@example.com", "correct horse battery")
         .await;
     assert!(!scopes(&bob).iter().any(|s| s == "blog.post.publish"));
-    // The gateway may have tried identity's JWKS before identity listened; it refetches on an
-    // unknown key id (see router::auth::jwks): wait until it accepts identity's tokens.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let me = graphql(
-            &client.http,
-            &client.base,
-            Some(&bob),
-            "{ me { id } }",
-            json!({}),
-        )
-        .await;
-        if me["errors"].is_null() {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "{me}");
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-    }
+    wait_until_token_accepted(&client.http, &client.base, &bob).await;
 
     // Without the permission the gateway refuses publishing before any subgraph sees it.
     let draft = client
@@ -334,45 +415,12 @@ async fn an_admin_grants_publishing_and_the_blog_lifecycle_is_enforced_and_audit
         "{refused}"
     );
 
-    // The admin creates a role with blog.post.publish and assigns it to bob.
-    let role = client
-        .ok(
-            Some(&admin),
-            "mutation { createRole(input: {name: \"publisher\", description: \"may publish\"}) { id } }",
-            json!({}),
-        )
-        .await;
-    let role_id = role["createRole"]["id"]
-        .as_str()
-        .expect("role id")
-        .to_owned();
+    // The admin creates a role with blog.post.publish and assigns it to bob; bob refreshes:
+    // the new access token carries the new scope.
     client
-        .ok(
-            Some(&admin),
-            "mutation($r: ID!) { grantPermission(roleId: $r, permission: \"blog.post.publish\") { id } }",
-            json!({"r": role_id}),
-        )
+        .grant_role(&admin, "publisher", "blog.post.publish", &bob_id)
         .await;
-    client
-        .ok(
-            Some(&admin),
-            "mutation($u: ID!, $r: ID!) { assignRole(userId: $u, roleId: $r) { id } }",
-            json!({"u": bob_id, "r": role_id}),
-        )
-        .await;
-
-    // Bob refreshes: the new access token carries the new scope.
-    let refreshed = client
-        .ok(
-            None,
-            "mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }",
-            json!({"t": bob_refresh}),
-        )
-        .await;
-    let bob = refreshed["refreshToken"]["accessToken"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let bob = client.refresh(&bob_refresh).await;
     assert!(
         scopes(&bob).iter().any(|s| s == "blog.post.publish"),
         "{:?}",

@@ -2,6 +2,7 @@
 mod dev;
 mod gateway;
 mod identity;
+mod new_module;
 mod scale_out;
 mod schema;
 

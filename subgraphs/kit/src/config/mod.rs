@@ -16,6 +16,7 @@ mod error;
 mod secret;
 mod validate;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -127,13 +128,55 @@ pub struct DatabaseConfig {
     pub connect_timeout_ms: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The `subgraphs` section: the built-in subgraphs, then modules made by `platform new
+/// subgraph` under their own names (`subgraphs.inventory`). Which module names exist is the
+/// CLI's registry's business, so it is the CLI that refuses an unknown one.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "BTreeMap<String, SubgraphConfig>")]
 pub struct SubgraphsConfig {
     pub identity: SubgraphConfig,
     pub authz: SubgraphConfig,
     pub audit: SubgraphConfig,
     pub blog: SubgraphConfig,
+    /// Generated modules, by name.
+    pub modules: BTreeMap<String, SubgraphConfig>,
+}
+
+impl TryFrom<BTreeMap<String, SubgraphConfig>> for SubgraphsConfig {
+    type Error = String;
+
+    fn try_from(mut all: BTreeMap<String, SubgraphConfig>) -> Result<Self, String> {
+        let mut take = |name: &str| {
+            all.remove(name)
+                .ok_or_else(|| format!("missing field `{name}`"))
+        };
+        Ok(Self {
+            identity: take("identity")?,
+            authz: take("authz")?,
+            audit: take("audit")?,
+            blog: take("blog")?,
+            modules: all,
+        })
+    }
+}
+
+impl Serialize for SubgraphsConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(Some(SUBGRAPHS.len() + self.modules.len()))?;
+        for (name, subgraph) in [
+            ("identity", &self.identity),
+            ("authz", &self.authz),
+            ("audit", &self.audit),
+            ("blog", &self.blog),
+        ] {
+            map.serialize_entry(name, subgraph)?;
+        }
+        for (name, subgraph) in &self.modules {
+            map.serialize_entry(name, subgraph)?;
+        }
+        map.end()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -157,15 +200,21 @@ impl PlatformConfig {
             "authz" => Some(&self.subgraphs.authz),
             "audit" => Some(&self.subgraphs.audit),
             "blog" => Some(&self.subgraphs.blog),
-            _ => None,
+            module => self.subgraphs.modules.get(module),
         }
     }
 
-    /// Every subgraph with its settings, in start order.
-    pub fn subgraphs(&self) -> impl Iterator<Item = (&'static str, &SubgraphConfig)> {
+    /// Every subgraph with its settings: the built-in ones in start order, then the modules.
+    pub fn subgraphs(&self) -> impl Iterator<Item = (&str, &SubgraphConfig)> {
         SUBGRAPHS
             .into_iter()
             .filter_map(|name| self.subgraph(name).map(|c| (name, c)))
+            .chain(
+                self.subgraphs
+                    .modules
+                    .iter()
+                    .map(|(name, c)| (name.as_str(), c)),
+            )
     }
 
     /// Pool settings for the named subgraph's database.

@@ -546,3 +546,34 @@ fn the_committed_gateway_provider_can_be_pointed_elsewhere_by_variable() {
         "{dict:?}"
     );
 }
+
+#[test]
+fn generated_modules_are_subgraphs_sections_checked_like_the_built_in_ones() {
+    let module = "subgraphs: { inventory: { listen: 127.0.0.1:4005, database_url: sqlite://data/inventory.db } }\n";
+    let dir = dir_with(&[("development.yaml", module)]);
+    let config = load(&ConfigSource::new(dir.path(), "development")).expect("loads");
+    assert_eq!(
+        config.subgraph("inventory").map(|s| s.listen.port()),
+        Some(4005)
+    );
+    let names: Vec<&str> = config.subgraphs().map(|(name, _)| name).collect();
+    assert_eq!(names, ["identity", "authz", "audit", "blog", "inventory"]);
+
+    expect_issue(
+        load(
+            &ConfigSource::new(dir.path(), "development")
+                .var("PLATFORM__SUBGRAPHS__INVENTORY__LISTEN", "127.0.0.1:4004"),
+        ),
+        "subgraphs.inventory.listen",
+        "also used by subgraphs.blog.listen",
+    );
+    let dir = dir_with(&[(
+        "development.yaml",
+        "subgraphs: { inventory: { listen: 127.0.0.1:4005, databse_url: sqlite://x.db } }\n",
+    )]);
+    expect_issue(
+        load(&ConfigSource::new(dir.path(), "development")),
+        "subgraphs.inventory.databse_url",
+        "unknown key",
+    );
+}
