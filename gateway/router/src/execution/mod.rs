@@ -4,12 +4,13 @@
 pub mod representations;
 pub mod subgraph_client;
 pub mod tree;
+pub mod value;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use apollo_compiler::response::{JsonMap, JsonValue};
+use apollo_compiler::response::JsonMap;
 use federation::plan::{FetchNode, FlattenPathElement, PlanNode, QueryPlan};
 use futures::future::{BoxFuture, join_all};
 use http::{HeaderValue, Uri};
@@ -18,6 +19,7 @@ use tracing::Instrument;
 use crate::error::{GraphqlError, INTERNAL_SERVER_ERROR, PathSegment, SUBGRAPH_REQUEST_FAILED};
 use representations::{PossibleTypes, apply_rewrites, build_representation};
 use subgraph_client::{RequestVariables, SubgraphClient, SubgraphError, SubgraphRequest};
+use value::{Object, Value as JsonValue};
 
 /// Where and how to reach one subgraph.
 #[derive(Debug, Clone)]
@@ -47,7 +49,7 @@ pub struct ExecutionOutput {
 pub async fn execute_plan(ctx: &ExecutionContext<'_>, plan: &QueryPlan) -> ExecutionOutput {
     let run = Run {
         ctx,
-        tree: Mutex::new(JsonValue::Object(JsonMap::new())),
+        tree: Mutex::new(JsonValue::Object(Object::new())),
         errors: Mutex::new(Vec::new()),
     };
     if let Some(node) = &plan.node {
@@ -100,7 +102,7 @@ impl Run<'_, '_> {
                 }
                 PlanNode::Condition(condition) => {
                     let value = self.ctx.variables.get(condition.variable.as_str());
-                    let branch = if value.and_then(JsonValue::as_bool).unwrap_or(false) {
+                    let branch = if value.and_then(|v| v.as_bool()).unwrap_or(false) {
                         &condition.if_clause
                     } else {
                         &condition.else_clause
@@ -200,7 +202,7 @@ impl Run<'_, '_> {
         // One request per batch: a single one unless `@fromContext` values differ.
         join_all(
             (0..collected.batches.len())
-                .map(|batch| self.send_batch(fetch, path, endpoint, &collected, batch)),
+                .map(|batch| self.send_batch(fetch, endpoint, &collected, batch)),
         )
         .await;
     }
@@ -208,7 +210,6 @@ impl Run<'_, '_> {
     async fn send_batch(
         &self,
         fetch: &FetchNode,
-        path: &[FlattenPathElement],
         endpoint: &SubgraphEndpoint,
         collected: &Collected,
         batch_index: usize,
@@ -242,7 +243,7 @@ impl Run<'_, '_> {
             .instrument(span)
             .await;
         // Concrete paths are only needed to report errors: computed then, not per object.
-        let positions = || self.with_tree(|tree| collected.positions(tree, path, batch_index));
+        let positions = || self.with_tree(|tree| collected.positions(tree, batch_index));
         match result {
             Ok(response) => {
                 let entities = match response.data {
@@ -282,34 +283,29 @@ impl Run<'_, '_> {
                     .collect();
                 // The last object that uses an entity takes it; the others get a copy.
                 let mut uses = batch.uses.clone();
-                let mut visit = 0;
                 self.with_tree(|tree| {
-                    tree::visit_objects_mut(tree, path, &mut |object| {
-                        let assigned = collected.visits.get(visit).copied().flatten();
-                        visit += 1;
-                        let Some((b, i)) = assigned else { return };
-                        let i = i as usize;
-                        if b as usize != batch_index {
-                            return;
-                        }
-                        let Some(slot) = uses.get_mut(i) else { return };
+                    for visit in collected
+                        .visits
+                        .iter()
+                        .filter(|v| v.batch as usize == batch_index)
+                    {
+                        let i = visit.representation as usize;
+                        let Some(slot) = uses.get_mut(i) else {
+                            continue;
+                        };
                         *slot -= 1;
                         let entity = if *slot == 0 {
                             entities.get_mut(i).and_then(Option::take)
                         } else {
                             entities.get(i).cloned().flatten()
                         };
-                        if let Some(entity) = entity {
+                        if let Some(entity) = entity
+                            && let Some(object) = tree::get_at_mut(tree, collected.address(visit))
+                        {
                             tree::deep_merge(object, entity);
                         }
-                    });
+                    }
                 });
-                if visit != collected.visits.len() {
-                    tracing::warn!(
-                        subgraph = %fetch.subgraph,
-                        "the data under an entity fetch changed shape while it ran"
-                    );
-                }
                 if !response.errors.is_empty() {
                     let positions = positions();
                     let mut errors = Vec::new();
@@ -356,37 +352,39 @@ struct EntityBatch {
     representations: Vec<JsonValue>,
     /// How many objects use each representation.
     uses: Vec<u32>,
-    index_of: HashMap<JsonValue, usize>,
+    index_of: HashMap<JsonValue, usize, ahash::RandomState>,
 }
 
-/// What an entity fetch sends, and where each answer goes: the `k`-th object the flatten
-/// path visits (see [`tree::visit_objects`]) takes representation `visits[k]` of a batch.
-/// Merging walks the path again instead of keeping a path per object: the plan only runs a
-/// fetch once the data on its path is complete, so the walk meets the same objects.
+/// What an entity fetch sends, and where each answer goes: each object that has a
+/// representation, with its batch, its representation and its address in the tree (a slice
+/// of `addresses`; see [`tree::get_at_mut`]). Addresses make merging a walk of indexes, not
+/// of keys.
 #[derive(Debug, Default)]
 struct Collected {
     batches: Vec<EntityBatch>,
-    visits: Vec<Option<(u32, u32)>>,
+    visits: Vec<Visit>,
+    addresses: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Visit {
+    batch: u32,
+    representation: u32,
+    start: u32,
+    end: u32,
 }
 
 impl Collected {
+    fn address(&self, visit: &Visit) -> &[u32] {
+        &self.addresses[visit.start as usize..visit.end as usize]
+    }
+
     /// Concrete paths of the objects of each representation of `batch`: for error paths.
-    fn positions(
-        &self,
-        tree: &JsonValue,
-        path: &[FlattenPathElement],
-        batch: usize,
-    ) -> Vec<Vec<Vec<PathSegment>>> {
+    fn positions(&self, tree: &JsonValue, batch: usize) -> Vec<Vec<Vec<PathSegment>>> {
         let mut out = vec![Vec::new(); self.batches[batch].representations.len()];
-        for (position, visit) in tree::collect_positions(tree, path)
-            .into_iter()
-            .zip(&self.visits)
-        {
-            if let Some((b, i)) = visit
-                && *b as usize == batch
-                && let Some(at) = out.get_mut(*i as usize)
-            {
-                at.push(position);
+        for visit in self.visits.iter().filter(|v| v.batch as usize == batch) {
+            if let Some(at) = out.get_mut(visit.representation as usize) {
+                at.push(tree::path_of(tree, self.address(visit)));
             }
         }
         out
@@ -402,10 +400,9 @@ fn collect_batches(
     types: &PossibleTypes,
 ) -> Collected {
     let mut collected = Collected::default();
-    let mut batch_of: HashMap<Vec<JsonValue>, usize> = HashMap::new();
-    tree::visit_objects(tree, path, &mut |object, ancestors| {
+    let mut batch_of: HashMap<Vec<JsonValue>, usize, ahash::RandomState> = HashMap::default();
+    tree::visit_objects(tree, path, &mut |object, ancestors, address| {
         let Some(mut representation) = build_representation(object, &fetch.requires, types) else {
-            collected.visits.push(None);
             return;
         };
         apply_rewrites(&mut representation, &fetch.input_rewrites, types);
@@ -446,9 +443,14 @@ fn collect_batches(
             }
         };
         batch.uses[index] += 1;
-        collected
-            .visits
-            .push(Some((batch_index as u32, index as u32)));
+        let start = collected.addresses.len() as u32;
+        collected.addresses.extend_from_slice(address);
+        collected.visits.push(Visit {
+            batch: batch_index as u32,
+            representation: index as u32,
+            start,
+            end: collected.addresses.len() as u32,
+        });
     });
     collected
 }
@@ -613,12 +615,11 @@ mod tests {
     }
 
     fn tree() -> JsonValue {
-        serde_json::from_value(serde_json::json!({"groups": [
+        JsonValue::from(&serde_json::json!({"groups": [
             {"lang": "en", "items": [{"__typename": "T", "id": "1"}, {"__typename": "T", "id": "2"}]},
             {"lang": "fr", "items": [{"__typename": "T", "id": "1"}]},
             {"lang": "en", "items": [{"__typename": "T", "id": "1"}, {"__typename": "U", "id": "9"}]}
         ]}))
-        .expect("tree")
     }
 
     fn items_path() -> Vec<FlattenPathElement> {
@@ -646,13 +647,18 @@ mod tests {
             2,
             "T 1 twice, T 2 once; U skipped"
         );
-        let positions = collected.positions(&tree, &items_path(), 0);
+        let positions = collected.positions(&tree, 0);
         assert_eq!(positions[0].len(), 3);
         assert_eq!(batches[0].uses, vec![3, 1]);
+        assert_eq!(collected.visits.len(), 4, "U has no representation");
         assert_eq!(
-            collected.visits.len(),
-            5,
-            "every object is visited, U included"
+            positions[0][1],
+            vec![
+                PathSegment::Key("groups".into()),
+                PathSegment::Index(1),
+                PathSegment::Key("items".into()),
+                PathSegment::Index(0)
+            ]
         );
     }
 
@@ -677,7 +683,7 @@ mod tests {
         assert_eq!(en.context[0].0, "contextualArgument_1");
         assert_eq!(en.context[0].1, JsonValue::from("en"));
         assert_eq!(en.representations.len(), 2);
-        let positions = collected.positions(&tree, &items_path(), 0);
+        let positions = collected.positions(&tree, 0);
         assert_eq!(positions[0].len(), 2, "T 1 under both `en` groups");
         assert_eq!(batches[1].context[0].1, JsonValue::from("fr"));
         assert_eq!(batches[1].representations.len(), 1);

@@ -2,7 +2,7 @@
 //! rewrites a fetch node asks for.
 use std::collections::{HashMap, HashSet};
 
-use apollo_compiler::response::{JsonMap, JsonValue};
+use super::value::{Object as JsonMap, Value as JsonValue};
 use federation::plan::{FetchRewrite, RequireSelection, RewritePathElement};
 
 /// Which object types each abstract type (interface or union) covers; answers type
@@ -146,7 +146,7 @@ pub fn apply_rewrites(value: &mut JsonValue, rewrites: &[FetchRewrite], types: &
     for rewrite in rewrites {
         match rewrite {
             FetchRewrite::ValueSetter { path, value: new } => {
-                apply_at(value, path, types, &mut |slot| *slot = new.clone().into())
+                apply_at(value, path, types, &mut |slot| *slot = JsonValue::from(new))
             }
             FetchRewrite::KeyRenamer {
                 path,
@@ -206,7 +206,12 @@ fn apply_at(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use apollo_compiler::response::serde_json_bytes::json;
+
+    macro_rules! json {
+        ($($t:tt)+) => {
+            JsonValue::from(&serde_json::json!($($t)+))
+        };
+    }
 
     fn field(name: &str, selections: Vec<RequireSelection>) -> RequireSelection {
         RequireSelection::Field {

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use apollo_compiler::response::{JsonMap, JsonValue};
+use apollo_compiler::response::JsonMap;
+
+use super::value::{Value as JsonValue, ValueSeed};
 use bytes::Bytes;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderValue, Request, Uri};
@@ -88,14 +90,13 @@ pub struct SubgraphResponse {
 }
 
 impl SubgraphResponse {
-    /// Parses a response body; the strings of `data` are slices of `bytes`, not copies.
-    pub fn from_bytes(bytes: &Bytes) -> Result<Self, serde_json::Error> {
-        use apollo_compiler::response::serde_json_bytes::value::BytesSeed;
+    /// Parses a response body.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, serde_json::Error> {
         use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
-        struct Body<'b>(&'b Bytes);
+        struct Body;
 
-        impl<'de> Visitor<'de> for Body<'_> {
+        impl<'de> Visitor<'de> for Body {
             type Value = SubgraphResponse;
 
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -107,7 +108,7 @@ impl SubgraphResponse {
                 while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
                     match &*key {
                         "data" => {
-                            let data = map.next_value_seed(BytesSeed::new(self.0))?;
+                            let data = map.next_value_seed(ValueSeed)?;
                             response.data = (!data.is_null()).then_some(data);
                         }
                         "errors" => {
@@ -124,7 +125,7 @@ impl SubgraphResponse {
             }
         }
 
-        impl<'de> DeserializeSeed<'de> for Body<'_> {
+        impl<'de> DeserializeSeed<'de> for Body {
             type Value = SubgraphResponse;
 
             fn deserialize<D: serde::Deserializer<'de>>(
@@ -136,7 +137,7 @@ impl SubgraphResponse {
         }
 
         let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-        let response = Body(bytes).deserialize(&mut deserializer)?;
+        let response = Body.deserialize(&mut deserializer)?;
         deserializer.end()?;
         Ok(response)
     }
@@ -327,7 +328,9 @@ mod tests {
         values.insert("a", json!(1));
         values.insert("unused", json!(2));
         let usages = vec!["a".to_string(), "absent".to_string()];
-        let reps = vec![json!({"__typename": "T", "id": "1"})];
+        let reps = vec![JsonValue::from(
+            &serde_json::json!({"__typename": "T", "id": "1"}),
+        )];
         let request = SubgraphRequest {
             query: "query($representations:[_Any!]!){_entities(representations:$representations){...on T{x}}}",
             operation_name: None,

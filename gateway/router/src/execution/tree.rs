@@ -1,153 +1,109 @@
 //! The merged response tree: one JSON value per request that every fetch merges into.
-//! Positions in it are concrete paths (keys and list indexes) in the client's response keys.
-use apollo_compiler::response::JsonValue;
+//! Objects in it are found by walking a `Flatten` path once, and reached again by address
+//! (entry and item indexes), which stays valid because merging only ever adds keys.
+use super::value::Value as JsonValue;
 use federation::plan::FlattenPathElement;
 
 use crate::error::PathSegment;
 
-/// Concrete paths of every object that a `Flatten` path designates. Null or missing values
-/// along the way designate nothing; a list where a field was expected is fanned out too, so a
-/// plan that omits a trailing `@` still reaches the objects.
-pub fn collect_positions(root: &JsonValue, path: &[FlattenPathElement]) -> Vec<Vec<PathSegment>> {
-    let mut out = Vec::new();
-    let mut current = Vec::new();
-    collect(root, path, &mut current, &mut out);
-    out
-}
+/// Calls `visit` on every object `path` designates, in document order. Null or missing
+/// values along the way designate nothing; a list where a field was expected is fanned out
+/// too, so a plan that omits a trailing `@` still reaches the objects. `visit` gets the values
+/// along the way (`ancestors[0]` is the root; the object is last), which `@fromContext`
+/// values are read from, and the object's address (see [`get_at_mut`]).
+/// What [`visit_objects`] calls: the object, its ancestors, its address.
+pub type Visitor<'v, 'f> = &'f mut dyn FnMut(&'v JsonValue, &[&'v JsonValue], &[u32]);
 
-fn collect(
-    value: &JsonValue,
-    path: &[FlattenPathElement],
-    current: &mut Vec<PathSegment>,
-    out: &mut Vec<Vec<PathSegment>>,
-) {
-    match (path.split_first(), value) {
-        (_, JsonValue::Null) => {}
-        (None, JsonValue::Object(_)) => out.push(current.clone()),
-        (None, JsonValue::Array(items)) => fan_out(items, path, current, out),
-        (None, _) => {}
-        (Some((FlattenPathElement::List, rest)), JsonValue::Array(items)) => {
-            fan_out(items, rest, current, out)
-        }
-        (Some((FlattenPathElement::Field(key), rest)), JsonValue::Object(map)) => {
-            if let Some(child) = map.get(key.as_str()) {
-                current.push(PathSegment::Key(key.clone()));
-                collect(child, rest, current, out);
-                current.pop();
-            }
-        }
-        (Some((FlattenPathElement::Field(_), _)), JsonValue::Array(items)) => {
-            fan_out(items, path, current, out)
-        }
-        _ => {}
-    }
-}
-
-fn fan_out(
-    items: &[JsonValue],
-    path: &[FlattenPathElement],
-    current: &mut Vec<PathSegment>,
-    out: &mut Vec<Vec<PathSegment>>,
-) {
-    for (index, item) in items.iter().enumerate() {
-        current.push(PathSegment::Index(index));
-        collect(item, path, current, out);
-        current.pop();
-    }
-}
-
-/// Calls `visit` on every object `path` designates, in the order of [`collect_positions`],
-/// with the values along the way (`ancestors[0]` is the root; the object is last): what
-/// `@fromContext` values are read from.
-pub fn visit_objects<'v>(
-    root: &'v JsonValue,
-    path: &[FlattenPathElement],
-    visit: &mut dyn FnMut(&'v JsonValue, &[&'v JsonValue]),
-) {
+pub fn visit_objects<'v>(root: &'v JsonValue, path: &[FlattenPathElement], visit: Visitor<'v, '_>) {
     let mut ancestors = vec![root];
-    walk(root, path, &mut ancestors, visit);
+    let mut address = Vec::new();
+    walk(root, path, &mut ancestors, &mut address, visit);
 }
 
 fn walk<'v>(
     value: &'v JsonValue,
     path: &[FlattenPathElement],
     ancestors: &mut Vec<&'v JsonValue>,
-    visit: &mut dyn FnMut(&'v JsonValue, &[&'v JsonValue]),
+    address: &mut Vec<u32>,
+    visit: Visitor<'v, '_>,
 ) {
-    let mut step =
-        |child: &'v JsonValue, rest: &[FlattenPathElement], ancestors: &mut Vec<&'v JsonValue>| {
-            ancestors.push(child);
-            walk(child, rest, ancestors, visit);
-            ancestors.pop();
-        };
+    let mut step = |index: usize,
+                    child: &'v JsonValue,
+                    rest: &[FlattenPathElement],
+                    ancestors: &mut Vec<&'v JsonValue>,
+                    address: &mut Vec<u32>| {
+        ancestors.push(child);
+        address.push(index as u32);
+        walk(child, rest, ancestors, address, visit);
+        address.pop();
+        ancestors.pop();
+    };
     match (path.split_first(), value) {
         (_, JsonValue::Null) => {}
-        (None, JsonValue::Object(_)) => visit(value, ancestors),
+        (None, JsonValue::Object(_)) => visit(value, ancestors, address),
         (None, JsonValue::Array(items)) => {
-            items.iter().for_each(|item| step(item, path, ancestors))
-        }
-        (None, _) => {}
-        (Some((FlattenPathElement::List, rest)), JsonValue::Array(items)) => {
-            items.iter().for_each(|item| step(item, rest, ancestors))
-        }
-        (Some((FlattenPathElement::Field(key), rest)), JsonValue::Object(map)) => {
-            if let Some(child) = map.get(key.as_str()) {
-                step(child, rest, ancestors)
-            }
-        }
-        (Some((FlattenPathElement::Field(_), _)), JsonValue::Array(items)) => {
-            items.iter().for_each(|item| step(item, path, ancestors))
-        }
-        _ => {}
-    }
-}
-
-/// The mutable twin of [`visit_objects`]: the same objects in the same order.
-pub fn visit_objects_mut(
-    value: &mut JsonValue,
-    path: &[FlattenPathElement],
-    visit: &mut dyn FnMut(&mut JsonValue),
-) {
-    match (path.split_first(), value) {
-        (_, JsonValue::Null) => {}
-        (None, value @ JsonValue::Object(_)) => visit(value),
-        (None, JsonValue::Array(items)) => {
-            for item in items {
-                visit_objects_mut(item, path, visit);
+            for (i, item) in items.iter().enumerate() {
+                step(i, item, path, ancestors, address)
             }
         }
         (None, _) => {}
         (Some((FlattenPathElement::List, rest)), JsonValue::Array(items)) => {
-            for item in items {
-                visit_objects_mut(item, rest, visit);
+            for (i, item) in items.iter().enumerate() {
+                step(i, item, rest, ancestors, address)
             }
         }
         (Some((FlattenPathElement::Field(key), rest)), JsonValue::Object(map)) => {
-            if let Some(child) = map.get_mut(key.as_str()) {
-                visit_objects_mut(child, rest, visit);
+            if let Some(i) = map.position(key)
+                && let Some((_, child)) = map.entry_at(i)
+            {
+                step(i, child, rest, ancestors, address)
             }
         }
         (Some((FlattenPathElement::Field(_), _)), JsonValue::Array(items)) => {
-            for item in items {
-                visit_objects_mut(item, path, visit);
+            for (i, item) in items.iter().enumerate() {
+                step(i, item, path, ancestors, address)
             }
         }
         _ => {}
     }
 }
 
-pub fn get<'a>(root: &'a JsonValue, path: &[PathSegment]) -> Option<&'a JsonValue> {
-    path.iter().try_fold(root, |value, segment| match segment {
-        PathSegment::Key(key) => value.as_object()?.get(key.as_str()),
-        PathSegment::Index(index) => value.as_array()?.get(*index),
+/// The value at `address`: an entry index per object and an item index per list on the
+/// way from the root, as [`visit_objects`] reports them. Addresses stay valid while the tree
+/// only grows, which merging guarantees (keys are appended, never removed).
+pub fn get_at_mut<'a>(root: &'a mut JsonValue, address: &[u32]) -> Option<&'a mut JsonValue> {
+    address.iter().try_fold(root, |value, &index| match value {
+        JsonValue::Object(map) => map.value_at_mut(index as usize),
+        JsonValue::Array(items) => items.get_mut(index as usize),
+        _ => None,
     })
 }
 
-pub fn get_mut<'a>(root: &'a mut JsonValue, path: &[PathSegment]) -> Option<&'a mut JsonValue> {
-    path.iter().try_fold(root, |value, segment| match segment {
-        PathSegment::Key(key) => value.as_object_mut()?.get_mut(key.as_str()),
-        PathSegment::Index(index) => value.as_array_mut()?.get_mut(*index),
-    })
+/// The response path of `address`, for errors.
+pub fn path_of(root: &JsonValue, address: &[u32]) -> Vec<PathSegment> {
+    let mut path = Vec::with_capacity(address.len());
+    let mut value = root;
+    for &index in address {
+        let index = index as usize;
+        match value {
+            JsonValue::Object(map) => match map.entry_at(index) {
+                Some((key, child)) => {
+                    path.push(PathSegment::Key(key.to_string()));
+                    value = child;
+                }
+                None => break,
+            },
+            JsonValue::Array(items) => match items.get(index) {
+                Some(child) => {
+                    path.push(PathSegment::Index(index));
+                    value = child;
+                }
+                None => break,
+            },
+            _ => break,
+        }
+    }
+    path
 }
 
 /// Merges `source` into `target`: objects key by key, lists of equal length item by item,
@@ -157,7 +113,7 @@ pub fn deep_merge(target: &mut JsonValue, source: JsonValue) {
     match (target, source) {
         (JsonValue::Object(target), JsonValue::Object(source)) => {
             for (key, value) in source {
-                match target.get_mut(key.as_str()) {
+                match target.get_mut(&key) {
                     Some(existing) => deep_merge(existing, value),
                     None => {
                         target.insert(key, value);
@@ -178,10 +134,23 @@ pub fn deep_merge(target: &mut JsonValue, source: JsonValue) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use apollo_compiler::response::serde_json_bytes::json;
+
+    macro_rules! json {
+        ($($t:tt)+) => {
+            JsonValue::from(&serde_json::json!($($t)+))
+        };
+    }
 
     fn field(name: &str) -> FlattenPathElement {
         FlattenPathElement::Field(name.into())
+    }
+
+    fn collect_positions(root: &JsonValue, path: &[FlattenPathElement]) -> Vec<Vec<PathSegment>> {
+        let mut out = Vec::new();
+        visit_objects(root, path, &mut |_, _, address| {
+            out.push(path_of(root, address))
+        });
+        out
     }
 
     #[test]
@@ -204,7 +173,14 @@ mod tests {
                 ],
             ]
         );
-        assert_eq!(get(&tree, &positions[1]), Some(&json!({"x": 2})));
+        let mut address = Vec::new();
+        let path = [field("top"), FlattenPathElement::List, field("a")];
+        visit_objects(&tree, &path, &mut |_, _, a| address = a.to_vec());
+        let mut tree = tree;
+        assert_eq!(
+            get_at_mut(&mut tree, &address).cloned(),
+            Some(json!({"x": 2}))
+        );
     }
 
     #[test]

@@ -14,6 +14,8 @@ use apollo_compiler::collections::HashMap;
 use apollo_compiler::executable::{Operation, OperationType, Selection};
 use apollo_compiler::resolvers::{Execution, FieldError, ObjectValue, ResolveInfo, ResolvedValue};
 use apollo_compiler::response::{JsonMap, JsonValue};
+
+use crate::execution::value::Value;
 use apollo_compiler::schema::{ExtendedType, Implementers, Type};
 use apollo_compiler::validation::Valid;
 
@@ -38,7 +40,7 @@ pub struct ShapeInput<'a> {
 
 /// Shapes `tree` for the client. `fetch_errors` (already in client paths) come first; a
 /// null-in-non-null error is not repeated where a fetch error already explains the null.
-pub fn shape(input: &ShapeInput<'_>, tree: &JsonValue, fetch_errors: Vec<GraphqlError>) -> Shaped {
+pub fn shape(input: &ShapeInput<'_>, tree: &Value, fetch_errors: Vec<GraphqlError>) -> Shaped {
     if !asks_introspection(input.document, input.operation) {
         let writer =
             write::Writer::new(input.schema, input.document, input.variables, &fetch_errors);
@@ -47,7 +49,7 @@ pub fn shape(input: &ShapeInput<'_>, tree: &JsonValue, fetch_errors: Vec<Graphql
         errors.extend(own);
         return Shaped { data, errors };
     }
-    execute(input, tree, fetch_errors)
+    execute(input, &tree.to_json(), fetch_errors)
 }
 
 /// Whether the operation selects `__schema` or `__type` at its root.
@@ -261,8 +263,7 @@ mod tests {
             variables: &variables,
             introspection: true,
         };
-        let tree: JsonValue = serde_json::from_value(tree).expect("tree");
-        let shaped = shape(&input, &tree, fetch_errors);
+        let shaped = shape(&input, &Value::from(&tree), fetch_errors);
         let data: serde_json::Value = serde_json::from_slice(&shaped.data).expect("data is JSON");
         serde_json::json!({"data": data, "errors": shaped.errors})
     }
@@ -385,9 +386,8 @@ mod tests {
                 variables: &variables,
                 introspection: false,
             };
-            let tree: JsonValue = serde_json::from_value(tree.clone()).expect("tree");
-            let fast = shape(&input, &tree, Vec::new());
-            let slow = execute(&input, &tree, Vec::new());
+            let fast = shape(&input, &Value::from(tree), Vec::new());
+            let slow = execute(&input, &Value::from(tree).to_json(), Vec::new());
             let fast_data: serde_json::Value = serde_json::from_slice(&fast.data).expect("json");
             let slow_data: serde_json::Value = serde_json::from_slice(&slow.data).expect("json");
             assert_eq!(fast_data, slow_data, "data of {query}");

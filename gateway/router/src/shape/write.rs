@@ -16,11 +16,12 @@ use apollo_compiler::Schema;
 use apollo_compiler::ast::Value;
 use apollo_compiler::collections::{HashSet, IndexMap};
 use apollo_compiler::executable::{Field, Operation, Selection};
-use apollo_compiler::response::{GraphQLError, JsonMap, JsonValue};
+use apollo_compiler::response::{GraphQLError, JsonMap};
 use apollo_compiler::schema::{ExtendedType, ObjectType, Type};
 use apollo_compiler::validation::Valid;
 
 use crate::error::{GraphqlError, PathSegment, paths_overlap};
+use crate::execution::value::{Object, Value as JsonValue};
 
 /// The position must be null: a non-null violation (already reported) is on its way up.
 struct Null;
@@ -84,7 +85,7 @@ impl<'a, 't> Writer<'a, 't> {
         operation: &'a Operation,
         tree: &'t JsonValue,
     ) -> (Vec<u8>, Vec<GraphqlError>) {
-        let empty = JsonMap::new();
+        let empty = Object::new();
         let root = tree.as_object().unwrap_or(&empty);
         let written = match self.schema.get_object(operation.object_type()) {
             Some(root_type) => {
@@ -105,7 +106,7 @@ impl<'a, 't> Writer<'a, 't> {
         &mut self,
         node: usize,
         object_type: &'a ObjectType,
-        map: &JsonMap,
+        map: &Object,
     ) -> Result<(), Null> {
         self.out.push(b'{');
         for index in 0..self.nodes[node].slots.len() {
@@ -248,7 +249,7 @@ impl<'a, 't> Writer<'a, 't> {
     }
 
     /// The object type of a composite value: the data's `__typename`, else the field's type.
-    fn concrete_type(&self, named: &'a ExtendedType, map: &JsonMap) -> Option<&'a ObjectType> {
+    fn concrete_type(&self, named: &'a ExtendedType, map: &Object) -> Option<&'a ObjectType> {
         let typename = map.get("__typename").and_then(JsonValue::as_str);
         match named {
             ExtendedType::Object(object) => match typename {
