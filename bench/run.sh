@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The gateway benchmark: builds release, starts the four subgraphs and the gateway, checks
 # both operations' responses against the data, warms up, loads with wrk and prints the
-# figures (and, with --record, appends them to docs/BENCHMARKS.md).
+# figures (and, with --record, appends them to docs/BENCHMARKS.md). The large operation runs
+# twice: with inbound deduplication off (the default) and, on a restarted gateway, on.
 #
 #   bench/run.sh [--duration SECS] [--warmup SECS] [--connections N] [--no-build] [--record]
 #
@@ -53,9 +54,12 @@ wait_for() { # url
 
 taskset -c 1 "$BIN/bench-subgraphs" 2>"$WORK/subgraphs.log" & PIDS+=($!)
 for port in 4201 4202 4203 4204; do wait_for "http://127.0.0.1:$port/count"; done
-RUST_LOG=warn taskset -c 0 "$BIN/gateway" --supergraph "$ROOT/bench/supergraph.graphql" \
-  --listen "127.0.0.1:$GATEWAY_PORT" 2>"$WORK/gateway.log" & GATEWAY_PID=$!; PIDS+=($GATEWAY_PID)
-wait_for "http://127.0.0.1:$GATEWAY_PORT/health"
+start_gateway() { # extra gateway flags; sets GATEWAY_PID
+  RUST_LOG=warn taskset -c 0 "$BIN/gateway" --supergraph "$ROOT/bench/supergraph.graphql" \
+    --listen "127.0.0.1:$GATEWAY_PORT" "$@" 2>>"$WORK/gateway.log" & GATEWAY_PID=$!; PIDS+=($GATEWAY_PID)
+  wait_for "http://127.0.0.1:$GATEWAY_PORT/health"
+}
+start_gateway
 
 "$BIN/bench-check" --gateway "$GATEWAY_URL"
 
@@ -88,10 +92,23 @@ baseline=$(load baseline-products "http://127.0.0.1:4202/" "$WORK/small.json" "$
 # Responses after load must still be correct and free of errors.
 "$BIN/bench-check" --gateway "$GATEWAY_URL" >/dev/null
 rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$GATEWAY_PID/status")
+large_response=$("$BIN/bench-check" --gateway "$GATEWAY_URL" | awk '/large/ {print $3}')
+
+# The same large run with inbound deduplication on: a fresh gateway, its own warm-up.
+kill "$GATEWAY_PID" 2>/dev/null || true; wait "$GATEWAY_PID" 2>/dev/null || true
+start_gateway --inbound-dedup
+"$BIN/bench-check" --gateway "$GATEWAY_URL" >/dev/null
+load warmup "$GATEWAY_URL" "$WORK/large.json" "$WARMUP" >/dev/null
+before_dedup=$(subgraph_requests)
+large_dedup=$(load large-dedup "$GATEWAY_URL" "$WORK/large.json" "$DURATION")
+after_dedup=$(subgraph_requests)
+"$BIN/bench-check" --gateway "$GATEWAY_URL" >/dev/null
+rss_dedup_kb=$(awk '/VmHWM/ {print $2}' "/proc/$GATEWAY_PID/status")
 
 field() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2}'; }
 large_requests=$(field "$large" requests)
 per_request=$(python3 -c "print(f'{($after - $before) / max($large_requests, 1):.2f}')")
+per_request_dedup=$(python3 -c "print(f'{($after_dedup - $before_dedup) / max($(field "$large_dedup" requests), 1):.2f}')")
 ratio=$(python3 -c "print(f'{$(field "$small" rps) / max($(field "$baseline" rps), 1):.2f}')")
 
 REPORT="$WORK/report.md"
@@ -100,17 +117,18 @@ REPORT="$WORK/report.md"
   echo
   echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)."
   echo "Gateway on core 0, subgraphs and wrk (1 thread, $CONNECTIONS connections) on core 1;"
-  echo "warm-up ${WARMUP}s, ${DURATION}s per run. Large response: $("$BIN/bench-check" --gateway "$GATEWAY_URL" | awk '/large/ {print $3}') bytes."
+  echo "warm-up ${WARMUP}s, ${DURATION}s per run. Large response: $large_response bytes."
+  echo "\`large-dedup\`: the large operation on a restarted gateway with \`--inbound-dedup\`."
   echo
   echo "| run | req/s | p50 ms | p95 ms | p99 ms | max ms | errors |"
   echo "|---|---|---|---|---|---|---|"
-  for line in "$large" "$small" "$baseline"; do
+  for line in "$large" "$large_dedup" "$small" "$baseline"; do
     name=${line%% *}
     echo "| $name | $(field "$line" rps) | $(field "$line" p50_ms) | $(field "$line" p95_ms) | $(field "$line" p99_ms) | $(field "$line" max_ms) | $(field "$line" errors) |"
   done
   echo
-  echo "- Gateway peak RSS (VmHWM): $((rss_kb / 1024)) MB"
-  echo "- Subgraph requests per large client request: $per_request"
+  echo "- Gateway peak RSS (VmHWM): $((rss_kb / 1024)) MB; with inbound dedup: $((rss_dedup_kb / 1024)) MB"
+  echo "- Subgraph requests per large client request: $per_request; with inbound dedup: $per_request_dedup"
   echo "- Gateway-to-subgraph connections open during the large run: $connections (for $CONNECTIONS client connections)"
   echo "- Small operation through the gateway / straight to products: $ratio"
 } > "$REPORT"

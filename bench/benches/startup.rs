@@ -1,8 +1,11 @@
-//! Gateway start-up on a large supergraph (~9 MB, 50 subgraphs, 3,000 types): parse the
-//! supergraph and build the query planner. Timings only; nothing is asserted.
+//! Gateway start-up on the generated large supergraph (~9 MB, 50 subgraphs, 5,000 types):
+//! parse the supergraph, build the query planner, and the router's whole start-up state
+//! (`SupergraphState::from_sdl`: API schema, planner, caches, endpoints). Timings only;
+//! nothing is asserted. Memory after start is measured by `bench-startup` in a fresh process.
 use bench::large::{LargeShape, supergraph};
 use criterion::{Criterion, criterion_group, criterion_main};
 use federation::{QueryPlanner, Supergraph};
+use router::{GatewayConfig, SupergraphState};
 use std::hint::black_box;
 
 fn startup(c: &mut Criterion) {
@@ -14,6 +17,7 @@ fn startup(c: &mut Criterion) {
         }
     };
     eprintln!("large supergraph: {} bytes", sdl.len());
+    let config = GatewayConfig::default();
     let mut group = c.benchmark_group("large_supergraph");
     group.sample_size(10);
     group.bench_function("parse", |b| b.iter(|| Supergraph::parse(black_box(&sdl))));
@@ -23,6 +27,9 @@ fn startup(c: &mut Criterion) {
                 black_box(QueryPlanner::new(&supergraph));
             }
         })
+    });
+    group.bench_function("router_state", |b| {
+        b.iter(|| black_box(SupergraphState::from_sdl(black_box(&sdl), &config).is_ok()))
     });
     group.finish();
 }
