@@ -17,7 +17,9 @@ use http::{HeaderValue, Uri};
 use tracing::Instrument;
 
 use crate::error::{GraphqlError, INTERNAL_SERVER_ERROR, PathSegment, SUBGRAPH_REQUEST_FAILED};
-use representations::{PossibleTypes, apply_rewrites, build_representation};
+use representations::{
+    PossibleTypes, Written, apply_rewrites, build_representation, write_representation,
+};
 use subgraph_client::{RequestVariables, SubgraphClient, SubgraphError, SubgraphRequest};
 use value::{Object, Value as JsonValue};
 
@@ -349,10 +351,11 @@ impl Run<'_, '_> {
 #[derive(Debug, Default)]
 struct EntityBatch {
     context: Vec<(String, JsonValue)>,
-    representations: Vec<JsonValue>,
+    /// Each representation as JSON text, deduplicated.
+    representations: Vec<Box<[u8]>>,
     /// How many objects use each representation.
     uses: Vec<u32>,
-    index_of: HashMap<JsonValue, usize, ahash::RandomState>,
+    index_of: HashMap<Box<[u8]>, usize, ahash::RandomState>,
 }
 
 /// What an entity fetch sends, and where each answer goes: each object that has a
@@ -401,11 +404,29 @@ fn collect_batches(
 ) -> Collected {
     let mut collected = Collected::default();
     let mut batch_of: HashMap<Vec<JsonValue>, usize, ahash::RandomState> = HashMap::default();
+    // The representation's JSON: written straight from the object, or built and rewritten
+    // when the fetch has input rewrites or overlapping selections.
+    let mut representation = Vec::new();
     tree::visit_objects(tree, path, &mut |object, ancestors, address| {
-        let Some(mut representation) = build_representation(object, &fetch.requires, types) else {
-            return;
+        let written = if fetch.input_rewrites.is_empty() {
+            write_representation(object, &fetch.requires, types, &mut representation)
+        } else {
+            Written::Merge
         };
-        apply_rewrites(&mut representation, &fetch.input_rewrites, types);
+        match written {
+            Written::Done => {}
+            Written::Skipped => return,
+            Written::Merge => {
+                let Some(mut built) = build_representation(object, &fetch.requires, types) else {
+                    return;
+                };
+                apply_rewrites(&mut built, &fetch.input_rewrites, types);
+                representation.clear();
+                if serde_json::to_writer(&mut representation, &built).is_err() {
+                    return;
+                }
+            }
+        }
         let batch_index = if fetch.context_inputs.is_empty() {
             if collected.batches.is_empty() {
                 collected.batches.push(EntityBatch::default());
@@ -432,12 +453,13 @@ fn collect_batches(
             })
         };
         let batch = &mut collected.batches[batch_index];
-        let index = match batch.index_of.get(&representation) {
+        let index = match batch.index_of.get(representation.as_slice()) {
             Some(&i) => i,
             None => {
                 let i = batch.representations.len();
-                batch.index_of.insert(representation.clone(), i);
-                batch.representations.push(representation);
+                let owned: Box<[u8]> = representation.as_slice().into();
+                batch.index_of.insert(owned.clone(), i);
+                batch.representations.push(owned);
                 batch.uses.push(0);
                 i
             }

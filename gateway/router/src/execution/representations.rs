@@ -48,6 +48,146 @@ impl PossibleTypes {
     }
 }
 
+/// The outcome of [`write_representation`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum Written {
+    /// `out` holds the representation's JSON.
+    Done,
+    /// The object has no representation (as [`build_representation`]'s `None`).
+    Skipped,
+    /// A key is selected twice at one level (overlapping fragments): the selections must be
+    /// merged, which [`build_representation`] does.
+    Merge,
+}
+
+/// Writes the representation of `object` as JSON to `out` (cleared first) without building
+/// it: what most entity fetches need (`__typename`, keys, `@requires` fields).
+pub fn write_representation(
+    object: &JsonValue,
+    requires: &[RequireSelection],
+    types: &PossibleTypes,
+    out: &mut Vec<u8>,
+) -> Written {
+    out.clear();
+    let mut keys = Vec::new();
+    match write_object(object, requires, types, out, &mut keys) {
+        Written::Done if keys.is_empty() => Written::Skipped,
+        written => written,
+    }
+}
+
+fn write_object<'r>(
+    object: &JsonValue,
+    selections: &'r [RequireSelection],
+    types: &PossibleTypes,
+    out: &mut Vec<u8>,
+    keys: &mut Vec<&'r str>,
+) -> Written {
+    let Some(map) = object.as_object() else {
+        return Written::Skipped;
+    };
+    let top = keys.is_empty() && out.is_empty();
+    if top {
+        out.push(b'{');
+    }
+    for selection in selections {
+        match selection {
+            RequireSelection::Field {
+                response_key,
+                name,
+                selections,
+            } => {
+                let Some(value) = map.get(response_key.as_str()).filter(|v| !v.is_null()) else {
+                    return Written::Skipped;
+                };
+                if keys.contains(&name.as_str()) {
+                    return Written::Merge;
+                }
+                if !keys.is_empty() {
+                    out.push(b',');
+                }
+                keys.push(name.as_str());
+                if serde_json::to_writer(&mut *out, name.as_str()).is_err() {
+                    return Written::Merge;
+                }
+                out.push(b':');
+                let written = if selections.is_empty() {
+                    match serde_json::to_writer(&mut *out, value) {
+                        Ok(()) => Written::Done,
+                        Err(_) => Written::Merge,
+                    }
+                } else {
+                    write_value(value, selections, types, out)
+                };
+                if written != Written::Done {
+                    return written;
+                }
+            }
+            RequireSelection::InlineFragment {
+                type_condition,
+                selections,
+            } => {
+                let applies = match (
+                    type_condition,
+                    map.get("__typename").and_then(JsonValue::as_str),
+                ) {
+                    (None, _) | (Some(_), None) => true,
+                    (Some(condition), Some(typename)) => types.matches(typename, condition),
+                };
+                if applies {
+                    let written = write_object(object, selections, types, out, keys);
+                    if written != Written::Done {
+                        return written;
+                    }
+                }
+            }
+        }
+    }
+    if top {
+        out.push(b'}');
+    }
+    Written::Done
+}
+
+/// A selected value with sub-selections: objects (and lists of them) narrowed again.
+fn write_value(
+    value: &JsonValue,
+    selections: &[RequireSelection],
+    types: &PossibleTypes,
+    out: &mut Vec<u8>,
+) -> Written {
+    match value {
+        JsonValue::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                let written = match item {
+                    JsonValue::Null => {
+                        out.extend_from_slice(b"null");
+                        Written::Done
+                    }
+                    item => write_value(item, selections, types, out),
+                };
+                if written != Written::Done {
+                    return written;
+                }
+            }
+            out.push(b']');
+            Written::Done
+        }
+        JsonValue::Object(_) => {
+            out.push(b'{');
+            let mut keys = Vec::new();
+            let written = write_object(value, selections, types, out, &mut keys);
+            out.push(b'}');
+            written
+        }
+        _ => Written::Skipped,
+    }
+}
+
 /// The representation of `object` shaped by `requires`; `None` when a required field is
 /// missing or null (such an object is not sent and its fields stay null).
 pub fn build_representation(
@@ -299,5 +439,52 @@ mod tests {
             &types,
         );
         assert_eq!(value, json!({"__typename": "A", "id": "1", "x": 3}));
+    }
+
+    /// The writer produces exactly the built representation's JSON, or defers to it.
+    #[test]
+    fn written_representations_match_built_ones() {
+        let types = types();
+        let nested = vec![
+            field("__typename", vec![]),
+            field("id", vec![]),
+            field("org", vec![field("id", vec![])]),
+            field("tags", vec![field("k", vec![])]),
+            RequireSelection::InlineFragment {
+                type_condition: Some("C".into()),
+                selections: vec![field("extra", vec![])],
+            },
+        ];
+        let overlapping = vec![
+            field("org", vec![field("id", vec![])]),
+            RequireSelection::InlineFragment {
+                type_condition: None,
+                selections: vec![field("org", vec![field("name", vec![])])],
+            },
+        ];
+        let objects = [
+            json!({"__typename": "B", "id": "1", "org": {"id": "o", "name": "x"}, "tags": [{"k": 1, "j": 2}, null], "extra": 1}),
+            json!({"__typename": "C", "id": 2, "org": {"id": "o"}, "tags": [], "extra": "e\"q"}),
+            json!({"__typename": "B", "id": null, "org": {"id": "o"}, "tags": []}),
+            json!({"__typename": "B", "id": "1", "org": "not an object", "tags": []}),
+        ];
+        let mut out = Vec::new();
+        for requires in [&nested, &overlapping] {
+            for object in &objects {
+                let built = build_representation(object, requires, &types);
+                match write_representation(object, requires, &types, &mut out) {
+                    Written::Done => {
+                        let built = built.expect("built too");
+                        assert_eq!(out, serde_json::to_vec(&built).expect("json"));
+                    }
+                    Written::Skipped => assert_eq!(built, None),
+                    Written::Merge => assert!(std::ptr::eq(requires, &overlapping)),
+                }
+            }
+        }
+        assert_eq!(
+            write_representation(&objects[0], &overlapping, &types, &mut out),
+            Written::Merge
+        );
     }
 }

@@ -14,8 +14,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use serde::ser::SerializeMap;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::config::PoolConfig;
 use crate::resilience::headers::OUTGOING;
@@ -45,40 +44,70 @@ pub enum FetchError {
 }
 
 /// The JSON body sent to a subgraph.
-#[derive(Serialize)]
 pub struct SubgraphRequest<'a> {
     pub query: &'a str,
-    #[serde(rename = "operationName", skip_serializing_if = "Option::is_none")]
     pub operation_name: Option<&'a str>,
     pub variables: RequestVariables<'a>,
 }
 
 /// The forwarded client variables plus, for entity fetches, `@fromContext` values and
-/// `representations`. Serialized by reference: no variables object is built per fetch.
+/// `representations`. Written by reference: no variables object is built per fetch.
 pub struct RequestVariables<'a> {
     pub usages: &'a [String],
     pub values: &'a JsonMap,
     /// `(variable, value)` filled from ancestors of the entities (`@fromContext`).
     pub context: &'a [(String, JsonValue)],
-    pub representations: Option<&'a [JsonValue]>,
+    /// Each representation as JSON text (see `representations::write_representation`).
+    pub representations: Option<&'a [Box<[u8]>]>,
 }
 
-impl Serialize for RequestVariables<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        for name in self.usages {
+impl SubgraphRequest<'_> {
+    /// The request body: `{"query", "operationName"?, "variables"}`.
+    pub fn to_body(&self) -> Result<Vec<u8>, serde_json::Error> {
+        let representations = self.variables.representations.unwrap_or_default();
+        let mut out = Vec::with_capacity(
+            self.query.len() + 64 + representations.iter().map(|r| r.len() + 1).sum::<usize>(),
+        );
+        out.extend_from_slice(b"{\"query\":");
+        serde_json::to_writer(&mut out, self.query)?;
+        if let Some(name) = self.operation_name {
+            out.extend_from_slice(b",\"operationName\":");
+            serde_json::to_writer(&mut out, name)?;
+        }
+        out.extend_from_slice(b",\"variables\":{");
+        let mut first = true;
+        let mut entry = |out: &mut Vec<u8>, name: &str| -> Result<(), serde_json::Error> {
+            if !std::mem::take(&mut first) {
+                out.push(b',');
+            }
+            serde_json::to_writer(&mut *out, name)?;
+            out.push(b':');
+            Ok(())
+        };
+        for name in self.variables.usages {
             // An absent variable stays absent, so the subgraph applies the argument default.
-            if let Some(value) = self.values.get(name.as_str()) {
-                map.serialize_entry(name, value)?;
+            if let Some(value) = self.variables.values.get(name.as_str()) {
+                entry(&mut out, name)?;
+                serde_json::to_writer(&mut out, value)?;
             }
         }
-        for (name, value) in self.context {
-            map.serialize_entry(name, value)?;
+        for (name, value) in self.variables.context {
+            entry(&mut out, name)?;
+            serde_json::to_writer(&mut out, value)?;
         }
-        if let Some(representations) = self.representations {
-            map.serialize_entry("representations", representations)?;
+        if self.variables.representations.is_some() {
+            entry(&mut out, "representations")?;
+            out.push(b'[');
+            for (i, representation) in representations.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(representation);
+            }
+            out.push(b']');
         }
-        map.end()
+        out.extend_from_slice(b"}}");
+        Ok(out)
     }
 }
 
@@ -191,7 +220,7 @@ impl SubgraphClient {
         authorization: Option<&HeaderValue>,
         timeout: Duration,
     ) -> Result<SubgraphResponse, FetchError> {
-        let body = Bytes::from(serde_json::to_vec(request).map_err(FetchError::Serialize)?);
+        let body = Bytes::from(request.to_body().map_err(FetchError::Serialize)?);
         let outgoing = OUTGOING.try_with(Clone::clone).ok();
         let mut headers = http::HeaderMap::new();
         if let Some(outgoing) = &outgoing {
@@ -328,9 +357,7 @@ mod tests {
         values.insert("a", json!(1));
         values.insert("unused", json!(2));
         let usages = vec!["a".to_string(), "absent".to_string()];
-        let reps = vec![JsonValue::from(
-            &serde_json::json!({"__typename": "T", "id": "1"}),
-        )];
+        let reps: Vec<Box<[u8]>> = vec![br#"{"__typename":"T","id":"1"}"#.to_vec().into()];
         let request = SubgraphRequest {
             query: "query($representations:[_Any!]!){_entities(representations:$representations){...on T{x}}}",
             operation_name: None,
@@ -342,12 +369,28 @@ mod tests {
             },
         };
         let body: serde_json::Value =
-            serde_json::from_slice(&serde_json::to_vec(&request).expect("serialize"))
-                .expect("json");
+            serde_json::from_slice(&request.to_body().expect("serialize")).expect("json");
         assert_eq!(
             body["variables"],
             serde_json::json!({"a": 1, "representations": [{"__typename": "T", "id": "1"}]})
         );
         assert!(body.get("operationName").is_none());
+        let context = [("contextualArgument_1".to_string(), JsonValue::from("en"))];
+        let named = SubgraphRequest {
+            query: "query Q { a }",
+            operation_name: Some("Q"),
+            variables: RequestVariables {
+                usages: &[],
+                values: &values,
+                context: &context,
+                representations: None,
+            },
+        };
+        let body: serde_json::Value =
+            serde_json::from_slice(&named.to_body().expect("serialize")).expect("json");
+        assert_eq!(
+            body,
+            serde_json::json!({"query": "query Q { a }", "operationName": "Q", "variables": {"contextualArgument_1": "en"}})
+        );
     }
 }
