@@ -361,7 +361,7 @@ mod tests {
     #[tokio::test]
     async fn an_execution_every_waiter_abandoned_is_dropped_with_its_entry() {
         let dedup = InboundDedup::new(&GatewayConfig::default());
-        let waiting = dedup.run(key("x"), || std::future::pending::<SharedResponse>());
+        let waiting = dedup.run(key("x"), std::future::pending::<SharedResponse>);
         let timed_out = tokio::time::timeout(Duration::from_millis(10), waiting).await;
         assert!(timed_out.is_err());
         assert_eq!(dedup.in_flight(), 0);
