@@ -151,17 +151,20 @@ impl Run<'_, '_> {
             },
         };
         let span = tracing::info_span!("fetch", subgraph = %fetch.subgraph, kind = "root");
-        let result = self
-            .ctx
-            .client
-            .send(
-                &endpoint.url,
-                &request,
-                self.ctx.authorization,
-                endpoint.timeout,
-            )
-            .instrument(span)
-            .await;
+        // Boxed: the HTTP exchange's state is large, and every plan node's future would
+        // otherwise carry (and copy) room for it.
+        let result = Box::pin(
+            self.ctx
+                .client
+                .send(
+                    &endpoint.url,
+                    &request,
+                    self.ctx.authorization,
+                    endpoint.timeout,
+                )
+                .instrument(span),
+        )
+        .await;
         match result {
             Ok(response) => {
                 if let Some(mut data) = response.data.filter(JsonValue::is_object) {
@@ -233,17 +236,20 @@ impl Run<'_, '_> {
             kind = "entities",
             representations = batch.representations.len()
         );
-        let result = self
-            .ctx
-            .client
-            .send(
-                &endpoint.url,
-                &request,
-                self.ctx.authorization,
-                endpoint.timeout,
-            )
-            .instrument(span)
-            .await;
+        // Boxed: the HTTP exchange's state is large, and every plan node's future would
+        // otherwise carry (and copy) room for it.
+        let result = Box::pin(
+            self.ctx
+                .client
+                .send(
+                    &endpoint.url,
+                    &request,
+                    self.ctx.authorization,
+                    endpoint.timeout,
+                )
+                .instrument(span),
+        )
+        .await;
         // Concrete paths are only needed to report errors: computed then, not per object.
         let positions = || self.with_tree(|tree| collected.positions(tree, batch_index));
         match result {
