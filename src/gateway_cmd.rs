@@ -18,7 +18,8 @@ pub fn config(loaded: &Loaded) -> anyhow::Result<GatewayConfig> {
 pub async fn run(loaded: &Loaded, shutdown: CancellationToken) -> anyhow::Result<()> {
     let config = config(loaded)?;
     let sdl = read_supergraph(&config.supergraph)?;
-    router::serve(config, &sdl, shutdown.cancelled_owned())
+    let metrics: router::MetricsRenderer = std::sync::Arc::new(kit::telemetry::render_metrics);
+    router::serve_with_metrics(config, &sdl, Some(metrics), shutdown.cancelled_owned())
         .await
         .context("gateway")
 }

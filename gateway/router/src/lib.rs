@@ -34,6 +34,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 pub use config::GatewayConfig;
+pub use http::MetricsRenderer;
 pub use pipeline::Gateway;
 pub use plan_cache::QueryPlanning;
 pub use supergraph::{SupergraphError, SupergraphState};
@@ -79,6 +80,17 @@ pub async fn serve(
     supergraph_sdl: &str,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    serve_with_metrics(config, supergraph_sdl, None, shutdown).await
+}
+
+/// [`serve`], plus `/metrics` answered by `metrics` (the process's Prometheus recorder: the
+/// gateway records with the `metrics` facade and leaves the exporter to its binary).
+pub async fn serve_with_metrics(
+    config: GatewayConfig,
+    supergraph_sdl: &str,
+    metrics: Option<MetricsRenderer>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
     let state = SupergraphState::from_sdl(supergraph_sdl, &config)?;
     // Refuse to start on an invalid edge configuration (the gateway would fail closed).
     edge::Edge::new(&config)?;
@@ -91,7 +103,7 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     tracing::info!(%addr, subgraphs = state.endpoints.len(), "gateway listening");
     let supergraph_path = config.supergraph.clone();
-    let gateway = Arc::new(Gateway::new(state, config));
+    let gateway = Arc::new(Gateway::new(state, config).with_metrics(metrics));
     let watcher = reload::SupergraphWatcher::new(gateway.clone(), supergraph_path, supergraph_sdl);
     let watching = tokio::spawn(watcher.run(std::future::pending()));
     let served = serve_on(listener, gateway, shutdown).await;

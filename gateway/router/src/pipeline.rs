@@ -148,6 +148,7 @@ pub struct Gateway {
     config: GatewayConfig,
     /// `Err`: the edge configuration is invalid and every request fails (fail closed).
     edge: Result<Edge, String>,
+    metrics: Option<crate::http::MetricsRenderer>,
 }
 
 impl Gateway {
@@ -163,7 +164,18 @@ impl Gateway {
             client,
             config,
             edge,
+            metrics: None,
         }
+    }
+
+    /// Serves `/metrics` with `render` (see [`crate::serve_with_metrics`]).
+    pub fn with_metrics(mut self, render: Option<crate::http::MetricsRenderer>) -> Self {
+        self.metrics = render;
+        self
+    }
+
+    pub fn metrics(&self) -> Option<&crate::http::MetricsRenderer> {
+        self.metrics.as_ref()
     }
 
     /// Replaces the supergraph; requests in flight finish on the one they started with.

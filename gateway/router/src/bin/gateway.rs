@@ -51,7 +51,11 @@ async fn main() -> anyhow::Result<()> {
         },
         ..GatewayConfig::default()
     };
-    router::serve(config, &sdl, shutdown_signal())
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .context("cannot install the metrics recorder")?;
+    let metrics: router::MetricsRenderer = std::sync::Arc::new(move || recorder.render());
+    router::serve_with_metrics(config, &sdl, Some(metrics), shutdown_signal())
         .await
         .context("the gateway stopped")
 }

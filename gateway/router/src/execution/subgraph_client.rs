@@ -183,7 +183,7 @@ pub struct SubgraphError {
 
 #[derive(Clone)]
 pub struct SubgraphClient {
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<CountingConnector, Full<Bytes>>,
     resilience: Arc<Resilience>,
 }
 
@@ -199,7 +199,7 @@ impl SubgraphClient {
         let client = Client::builder(TokioExecutor::new())
             .pool_max_idle_per_host(pool.max_idle_per_host)
             .pool_idle_timeout(Duration::from_millis(pool.idle_timeout_ms))
-            .build(connector);
+            .build(CountingConnector(connector));
         Self {
             client,
             resilience: Arc::new(Resilience::new(resilience)),
@@ -287,9 +287,33 @@ impl SubgraphClient {
     }
 }
 
+/// The pool's connector, counting the connections it opens
+/// (`gateway_subgraph_connections_opened_total`): against requests sent, it shows that
+/// connections are reused.
+#[derive(Clone)]
+pub struct CountingConnector(HttpConnector);
+
+impl tower::Service<Uri> for CountingConnector {
+    type Response = <HttpConnector as tower::Service<Uri>>::Response;
+    type Error = <HttpConnector as tower::Service<Uri>>::Error;
+    type Future = <HttpConnector as tower::Service<Uri>>::Future;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        metrics::counter!("gateway_subgraph_connections_opened_total").increment(1);
+        self.0.call(uri)
+    }
+}
+
 /// One HTTP exchange, owning everything so it can be shared between deduplicated callers.
 async fn exchange(
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<CountingConnector, Full<Bytes>>,
     url: Uri,
     headers: http::HeaderMap,
     body: Bytes,

@@ -30,6 +30,9 @@ use crate::rate_limit::{RateSubject, Refusal};
 use inbound_dedup::InboundDedup;
 use negotiate::{ResponseFormat, negotiate};
 
+/// Renders the process's metrics in the Prometheus text format.
+pub type MetricsRenderer = Arc<dyn Fn() -> String + Send + Sync>;
+
 /// The gateway's axum router.
 pub fn router(gateway: Arc<Gateway>) -> Router {
     let body_limit = gateway.config().limits.max_body_bytes;
@@ -41,6 +44,15 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/health", get(health))
         .route("/ready", get(ready))
         .layer(DefaultBodyLimit::max(body_limit));
+    if let Some(render) = gateway.metrics().cloned() {
+        router = router.route(
+            "/metrics",
+            get(move || {
+                let render = render.clone();
+                async move { ([(CONTENT_TYPE, "text/plain; version=0.0.4")], render()) }
+            }),
+        );
+    }
     if playground {
         router = router
             .route("/", get(playground::page))

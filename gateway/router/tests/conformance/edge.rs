@@ -476,3 +476,95 @@ async fn gateway_binary_serves_a_supergraph_file() {
     let _ = child.wait();
     assert!(healthy, "the gateway binary never answered /health");
 }
+
+/// The `gateway` binary serves `/metrics`, and its counters show that subgraph connections
+/// are reused: sequential requests open one connection per subgraph, not one per fetch.
+#[tokio::test]
+async fn gateway_binary_reports_metrics_and_reuses_connections() {
+    let edge = start(GatewayConfig::default()).await;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/bases/shop");
+    let mut sdl = std::fs::read_to_string(dir.join("supergraph.graphql")).expect("supergraph");
+    for (name, over) in &edge.gateway.config().subgraphs {
+        let url = over.url.as_deref().expect("fixture url");
+        let port = 4001
+            + ["accounts", "inventory", "products", "reviews"]
+                .iter()
+                .position(|n| n == name)
+                .expect("known subgraph");
+        sdl = sdl.replace(&format!("http://{name}:{port}/graphql"), url);
+    }
+    let file = std::env::temp_dir().join(format!("metrics-{}.graphql", std::process::id()));
+    std::fs::write(&file, sdl).expect("write supergraph");
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("probe");
+        probe.local_addr().expect("addr").port()
+    };
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gateway"))
+        .arg("--supergraph")
+        .arg(&file)
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .expect("spawn gateway");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..100 {
+        if client
+            .get(format!("{base}/health"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let query = json!({"query": "{ topProducts { name reviews { body author { name } } } }"});
+    let mut answered = 0;
+    for _ in 0..if ready { 10 } else { 0 } {
+        let response = client
+            .post(format!("{base}/graphql"))
+            .json(&query)
+            .send()
+            .await
+            .expect("post");
+        let body: Json = response.json().await.expect("json");
+        if body.get("errors").is_none() && body["data"]["topProducts"].is_array() {
+            answered += 1;
+        }
+    }
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_file(&file);
+    assert!(ready, "the gateway binary never answered /health");
+    assert_eq!(answered, 10, "every query answered without errors");
+    let sum = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .filter(|l| l.starts_with(name) && !l.starts_with('#'))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    let fetches = sum("gateway_subgraph_request_duration_seconds_count");
+    let opened = sum("gateway_subgraph_connections_opened_total");
+    assert!(
+        fetches >= 30.0,
+        "three fetches per query: {fetches}\n{metrics}"
+    );
+    assert!(
+        (1.0..=4.0).contains(&opened),
+        "one connection per subgraph at most, got {opened} for {fetches} fetches\n{metrics}"
+    );
+    assert!(metrics.contains("gateway_requests_total"), "{metrics}");
+}
