@@ -76,6 +76,10 @@ subgraph_requests() {
   echo "$total"
 }
 
+cpu_ticks() { # pid -> user+system clock ticks so far
+  awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
 load() { # name url body seconds -> RESULT line
   BENCH_BODY="$3" taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${4}s" --timeout 5s \
     -s "$ROOT/bench/wrk/post.lua" "$2" | grep '^RESULT' | sed "s/^RESULT/$1/"
@@ -84,7 +88,9 @@ load() { # name url body seconds -> RESULT line
 echo "warm-up ${WARMUP}s"
 load warmup "$GATEWAY_URL" "$WORK/large.json" "$WARMUP" >/dev/null
 before=$(subgraph_requests)
+ticks=$(cpu_ticks "$GATEWAY_PID")
 large=$(load large "$GATEWAY_URL" "$WORK/large.json" "$DURATION")
+ticks=$(( $(cpu_ticks "$GATEWAY_PID") - ticks ))
 after=$(subgraph_requests)
 connections=$(ss -Htn state established '( dport >= :4201 and dport <= :4204 )' | wc -l)
 small=$(load small "$GATEWAY_URL" "$WORK/small.json" "$DURATION")
@@ -100,7 +106,9 @@ start_gateway --inbound-dedup
 "$BIN/bench-check" --gateway "$GATEWAY_URL" >/dev/null
 load warmup "$GATEWAY_URL" "$WORK/large.json" "$WARMUP" >/dev/null
 before_dedup=$(subgraph_requests)
+ticks_dedup=$(cpu_ticks "$GATEWAY_PID")
 large_dedup=$(load large-dedup "$GATEWAY_URL" "$WORK/large.json" "$DURATION")
+ticks_dedup=$(( $(cpu_ticks "$GATEWAY_PID") - ticks_dedup ))
 after_dedup=$(subgraph_requests)
 "$BIN/bench-check" --gateway "$GATEWAY_URL" >/dev/null
 rss_dedup_kb=$(awk '/VmHWM/ {print $2}' "/proc/$GATEWAY_PID/status")
@@ -109,6 +117,9 @@ field() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2}'; }
 large_requests=$(field "$large" requests)
 per_request=$(python3 -c "print(f'{($after - $before) / max($large_requests, 1):.2f}')")
 per_request_dedup=$(python3 -c "print(f'{($after_dedup - $before_dedup) / max($(field "$large_dedup" requests), 1):.2f}')")
+hz=$(getconf CLK_TCK)
+cpu=$(python3 -c "print(f'{100 * $ticks / $hz / $DURATION:.0f}')")
+cpu_dedup=$(python3 -c "print(f'{100 * $ticks_dedup / $hz / $DURATION:.0f}')")
 ratio=$(python3 -c "print(f'{$(field "$small" rps) / max($(field "$baseline" rps), 1):.2f}')")
 
 REPORT="$WORK/report.md"
@@ -129,6 +140,7 @@ REPORT="$WORK/report.md"
   echo
   echo "- Gateway peak RSS (VmHWM): $((rss_kb / 1024)) MB; with inbound dedup: $((rss_dedup_kb / 1024)) MB"
   echo "- Subgraph requests per large client request: $per_request; with inbound dedup: $per_request_dedup"
+  echo "- Gateway CPU during the large run: ${cpu}% of one core; with inbound dedup: ${cpu_dedup}%"
   echo "- Gateway-to-subgraph connections open during the large run: $connections (for $CONNECTIONS client connections)"
   echo "- Small operation through the gateway / straight to products: $ratio"
 } > "$REPORT"
