@@ -56,7 +56,7 @@ pub struct SharedResponse {
 
 impl SharedResponse {
     pub fn from_handled(handled: &Handled) -> Self {
-        let body = match serde_json::to_vec(&handled.response) {
+        let body = match handled.response.to_json() {
             Ok(body) => Some(Bytes::from(body)),
             Err(error) => {
                 tracing::error!(%error, "could not serialize a response");
