@@ -104,13 +104,62 @@ impl DevConfig {
         command
     }
 
-    /// Starts `<bin> dev` in `root` (the gateway serves `root`'s `schema/supergraph.graphql`).
+    /// Starts `<bin> dev` in `root` (the gateway serves `root`'s `schema/supergraph.graphql`);
+    /// its stderr goes to [`DevConfig::log_tail`].
     pub fn spawn(&self, bin: &Path, root: &Path, env: &[(&str, &str)]) -> Running {
         let mut command = self.command(bin, root, &["dev"]);
         // The config overrides the supergraph's routing URLs.
         command.envs(self.gateway_urls.iter().map(|(k, v)| (k, v)));
         command.envs(env.iter().copied());
+        if let Ok(log) = std::fs::File::create(self.log_path()) {
+            command.stderr(log);
+        }
         Running(command.spawn().expect("start `platform dev`"))
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self._dir.path().join("platform-dev.log")
+    }
+
+    /// The last lines `platform dev` wrote to stderr.
+    pub fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.log_path()).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
+    }
+
+    /// A fresh config and `<bin> dev` started on it, ready (its `/ready` answers). A port
+    /// probed free can be taken before the platform binds it (other tests run alongside):
+    /// if the platform exits while starting, it is retried on new ports, twice at most.
+    pub async fn start_ready(
+        root: &Path,
+        bin: &Path,
+        env: &[(&str, &str)],
+    ) -> (DevConfig, Running, Value) {
+        let http = reqwest::Client::new();
+        let mut last_log = String::new();
+        for attempt in 1..=3 {
+            let config = DevConfig::new(root);
+            let mut child = config.spawn(bin, root, env);
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while Instant::now() < deadline {
+                if let Ok(response) = http.get(format!("{}/ready", config.base)).send().await
+                    && let Ok(body) = response.json::<Value>().await
+                {
+                    return (config, child, body);
+                }
+                if let Ok(Some(status)) = child.0.try_wait() {
+                    last_log = config.log_tail();
+                    eprintln!("platform dev exited ({status}) on attempt {attempt}:\n{last_log}");
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            if Instant::now() >= deadline {
+                panic!("platform dev never became ready:\n{}", config.log_tail());
+            }
+        }
+        panic!("platform dev did not start in three attempts:\n{last_log}");
     }
 }
 

@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::dev::{Client, DevConfig, graphql, scopes, wait_until_token_accepted};
-use crate::gateway::wait_ready;
 use crate::{arg, read, repo, stderr, stdout};
 
 #[tokio::test]
@@ -99,9 +98,9 @@ async fn a_generated_module_builds_composes_serves_through_the_gateway_and_is_re
 
     // `platform dev` of the copy; the bootstrap admin grants the generated permission.
     let admin_password = "dev-e2e-admin-password";
-    let mut child = dev.spawn(
-        &bin,
+    let (dev, child, ready) = DevConfig::start_ready(
         root,
+        &bin,
         &[
             (
                 "PLATFORM__IDENTITY__BOOTSTRAP_ADMIN__EMAIL",
@@ -112,9 +111,9 @@ async fn a_generated_module_builds_composes_serves_through_the_gateway_and_is_re
                 admin_password,
             ),
         ],
-    );
+    )
+    .await;
     let http = reqwest::Client::new();
-    let ready = wait_ready(&http, &dev.base, &mut child, |_| true).await;
     assert_eq!(
         ready["supergraph"]["sha256"],
         json!(router::reload::sha256_hex(&supergraph)),
