@@ -20,7 +20,9 @@ use crate::error::{GraphqlError, INTERNAL_SERVER_ERROR, PathSegment, SUBGRAPH_RE
 use representations::{
     PossibleTypes, Written, apply_rewrites, build_representation, write_representation,
 };
-use subgraph_client::{RequestVariables, SubgraphClient, SubgraphError, SubgraphRequest};
+use subgraph_client::{
+    FetchError, RequestVariables, SubgraphClient, SubgraphError, SubgraphRequest, SubgraphResponse,
+};
 use value::{Object, Value as JsonValue};
 
 /// Where and how to reach one subgraph.
@@ -136,35 +138,42 @@ impl Run<'_, '_> {
         endpoint
     }
 
-    async fn root_fetch(&self, fetch: &FetchNode) {
-        let Some(endpoint) = self.endpoint(fetch) else {
-            return;
-        };
+    /// Sends `fetch`'s operation with the request's variables it uses and, for entity fetches,
+    /// `@fromContext` values and representations.
+    async fn send(
+        &self,
+        fetch: &FetchNode,
+        endpoint: &SubgraphEndpoint,
+        context: &[(String, JsonValue)],
+        representations: Option<&[Box<[u8]>]>,
+    ) -> Result<SubgraphResponse, FetchError> {
         let request = SubgraphRequest {
             query: &fetch.operation,
             operation_name: fetch.operation_name.as_deref(),
             variables: RequestVariables {
                 usages: &fetch.variable_usages,
                 values: self.ctx.variables,
-                context: &[],
-                representations: None,
+                context,
+                representations,
             },
         };
-        let span = tracing::info_span!("fetch", subgraph = %fetch.subgraph, kind = "root");
         // Boxed: the HTTP exchange's state is large, and every plan node's future would
         // otherwise carry (and copy) room for it.
-        let result = Box::pin(
-            self.ctx
-                .client
-                .send(
-                    &endpoint.url,
-                    &request,
-                    self.ctx.authorization,
-                    endpoint.timeout,
-                )
-                .instrument(span),
-        )
-        .await;
+        Box::pin(self.ctx.client.send(
+            &endpoint.url,
+            &request,
+            self.ctx.authorization,
+            endpoint.timeout,
+        ))
+        .await
+    }
+
+    async fn root_fetch(&self, fetch: &FetchNode) {
+        let Some(endpoint) = self.endpoint(fetch) else {
+            return;
+        };
+        let span = tracing::info_span!("fetch", subgraph = %fetch.subgraph, kind = "root");
+        let result = self.send(fetch, endpoint, &[], None).instrument(span).await;
         match result {
             Ok(response) => {
                 if let Some(mut data) = response.data.filter(JsonValue::is_object) {
@@ -220,36 +229,21 @@ impl Run<'_, '_> {
         batch_index: usize,
     ) {
         let batch = &collected.batches[batch_index];
-        let request = SubgraphRequest {
-            query: &fetch.operation,
-            operation_name: fetch.operation_name.as_deref(),
-            variables: RequestVariables {
-                usages: &fetch.variable_usages,
-                values: self.ctx.variables,
-                context: &batch.context,
-                representations: Some(&batch.representations),
-            },
-        };
         let span = tracing::info_span!(
             "fetch",
             subgraph = %fetch.subgraph,
             kind = "entities",
             representations = batch.representations.len()
         );
-        // Boxed: the HTTP exchange's state is large, and every plan node's future would
-        // otherwise carry (and copy) room for it.
-        let result = Box::pin(
-            self.ctx
-                .client
-                .send(
-                    &endpoint.url,
-                    &request,
-                    self.ctx.authorization,
-                    endpoint.timeout,
-                )
-                .instrument(span),
-        )
-        .await;
+        let result = self
+            .send(
+                fetch,
+                endpoint,
+                &batch.context,
+                Some(&batch.representations),
+            )
+            .instrument(span)
+            .await;
         // Concrete paths are only needed to report errors: computed then, not per object.
         let positions = || self.with_tree(|tree| collected.positions(tree, batch_index));
         match result {

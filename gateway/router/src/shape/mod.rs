@@ -131,7 +131,7 @@ fn execute(input: &ShapeInput<'_>, tree: &JsonValue, fetch_errors: Vec<GraphqlEr
 
 /// A null reported by the shaper is explained by a fetch error on the same path, a parent
 /// (the object never arrived) or a child (the subgraph nulled it below).
-fn explained_by(error: &GraphqlError, fetch_errors: &[GraphqlError]) -> bool {
+pub(super) fn explained_by(error: &GraphqlError, fetch_errors: &[GraphqlError]) -> bool {
     let Some(path) = &error.path else {
         return false;
     };
@@ -141,13 +141,16 @@ fn explained_by(error: &GraphqlError, fetch_errors: &[GraphqlError]) -> bool {
             .any(|f| f.path.as_deref().is_some_and(|p| paths_overlap(p, path)))
 }
 
-/// The executor's messages name the offending value (which may be an inaccessible enum
-/// value or type): say what is wrong without repeating it.
+/// A value the API schema does not allow for its field, said without repeating the value
+/// (which may be an inaccessible enum value or type).
+pub(super) const INVALID_VALUE: &str = "Invalid value found for this field: the subgraph \
+                                        returned a value that is not valid for its type in the \
+                                        API schema";
+
+/// The executor's messages name the offending value: say what is wrong without repeating it.
 fn sanitize(mut error: GraphqlError) -> GraphqlError {
     if error.message.starts_with("resolver returned") {
-        error.message = "Invalid value found for this field: the subgraph returned a value that \
-                         is not valid for its type in the API schema"
-            .to_string();
+        error.message = INVALID_VALUE.to_string();
     } else if error.message.starts_with("non-null type") {
         error.message = format!(
             "Cannot return null for non-nullable field ({})",

@@ -20,7 +20,7 @@ use apollo_compiler::response::{GraphQLError, JsonMap};
 use apollo_compiler::schema::{ExtendedType, ObjectType, Type};
 use apollo_compiler::validation::Valid;
 
-use crate::error::{GraphqlError, PathSegment, paths_overlap};
+use crate::error::{GraphqlError, PathSegment};
 use crate::execution::value::{Object, Value as JsonValue};
 
 /// The position must be null: a non-null violation (already reported) is on its way up.
@@ -277,7 +277,7 @@ impl<'a, 't> Writer<'a, 't> {
         if let Some(&(_, child)) = self.nodes[node].slots[slot]
             .children
             .iter()
-            .find(|(n, _)| std::ptr::eq(*n, name) || *n == name)
+            .find(|(n, _)| *n == name)
         {
             return child;
         }
@@ -414,13 +414,7 @@ impl<'a, 't> Writer<'a, 't> {
     /// The executor's wording, without repeating the offending value (it may be an
     /// inaccessible enum value or type).
     fn invalid_value(&mut self, node: usize, slot: usize) -> Result<(), Null> {
-        self.field_error(
-            node,
-            slot,
-            "Invalid value found for this field: the subgraph returned a value that is not \
-             valid for its type in the API schema"
-                .to_string(),
-        )
+        self.field_error(node, slot, super::INVALID_VALUE.to_string())
     }
 
     /// Reports a field error at the current path, unless it is a null that a fetch error on
@@ -434,16 +428,11 @@ impl<'a, 't> Writer<'a, 't> {
                 Step::Index(i) => PathSegment::Index(*i),
             })
             .collect();
-        let explained = message.contains("resolved to null")
-            && self
-                .fetch_errors
-                .iter()
-                .any(|f| f.path.as_deref().is_some_and(|p| paths_overlap(p, &path)));
-        if !explained {
-            let location = self.nodes[node].slots[slot].fields[0].name.location();
-            let located = GraphQLError::new(message, location, &self.document.sources);
-            let mut error = GraphqlError::from_compiler(located, None);
-            error.path = Some(path);
+        let location = self.nodes[node].slots[slot].fields[0].name.location();
+        let located = GraphQLError::new(message, location, &self.document.sources);
+        let mut error = GraphqlError::from_compiler(located, None);
+        error.path = Some(path);
+        if !super::explained_by(&error, self.fetch_errors) {
             self.errors.push(error);
         }
         Err(Null)
